@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+CHROMIUM ?= /usr/bin/chromium
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-test chromium env migrate seed lint format bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test chromium
+
+# Debian's Chromium: Playwright cannot download its own browser here.
+chromium:
+	@test -x $(CHROMIUM) || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+.env:
+	cp .env.example .env
+
+env: .env
+
+migrate: install .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --database=sandbox --noinput
+
+seed: migrate
+	$(PY) manage.py seed_sandbox --if-empty
+	$(PY) manage.py create_demo_users
+
+run: seed
+	$(PY) manage.py runserver $(HOST)
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest --cov --cov-report=term:skip-covered --cov-report=xml:var/coverage.xml
+	$(BIN)/coverage report --include='customers/voucherify/*' --fail-under=95
+
+lint: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-test
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var *.sqlite3 *.sqlite3-*

@@ -1,0 +1,21 @@
+"""Test settings: the real settings, with the environment a test run needs."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+os.environ.setdefault("SANDBOX_DATABASE_URL", "sqlite://:memory:")
+os.environ["VOUCHERIFY_APP_ID"] = ""
+os.environ["VOUCHERIFY_APP_TOKEN"] = ""
+os.environ.setdefault("SANDBOX_WORKER", "false")
+
+from dashboard.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
