@@ -1,4 +1,17 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from customers.views import detail, edit, listing
+
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", listing.customer_list, name="list"),
+    path("export.csv", listing.customer_export, name="export"),
+    path("new/", edit.customer_create, name="create"),
+    path("metadata-row/", edit.metadata_row, name="metadata_row"),
+    path("<str:customer_id>/", detail.customer_detail, name="detail"),
+    path("<str:customer_id>/activities/", detail.customer_activities, name="activities"),
+    path("<str:customer_id>/segments/", detail.customer_segments, name="segments"),
+    path("<str:customer_id>/edit/", edit.customer_update, name="update"),
+]

@@ -17,3 +17,6 @@ class Access(models.Model):
             ("delete_customers", "Delete customers and handle deletion requests"),
             ("view_audit_log", "Read the audit log"),
         ]
+
+    def __str__(self) -> str:
+        return "dashboard access"

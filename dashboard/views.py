@@ -28,3 +28,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "voucherify": "reachable", "backend": client.backend})
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Placeholder until the audit log page lands."""
+    return HttpResponse("Not built yet", status=501)
