@@ -1,4 +1,36 @@
 from __future__ import annotations
 
+import pytest
+
 # Tests that touch the sandbox's data need both aliases:
 #     pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+
+@pytest.fixture
+def user_for(db, django_user_model):
+    """`user_for("support")`: a new user in that role's group (`support-1`, `support-2`, ...)."""
+    from django.contrib.auth.models import Group
+
+    made: list[str] = []
+
+    def make(role: str, username: str | None = None):
+        made.append(role)
+        username = username or f"{role}-{made.count(role)}"
+        user = django_user_model.objects.create_user(username, password="x")
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for(user_for):
+    """`client_for("compliance")`: a test client signed in as a user of that role."""
+    from django.test import Client
+
+    def make(role: str):
+        client = Client()
+        client.force_login(user_for(role))
+        return client
+
+    return make

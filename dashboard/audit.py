@@ -1,0 +1,167 @@
+"""The audit trail: every change made through the dashboard, recorded around the API call.
+
+    from dashboard.audit import audited, diff
+
+    with audited(request.user, "update_customer", customer_id=cid,
+                 changes=diff(customer.base_fields(), data)) as entry:
+        customer = client.update_customer(cid, data)
+        entry.customer_id = customer.id  # optional, e.g. after a create
+
+On a normal exit the entry is saved as `success`; on any exception it is saved as `failed`
+(with the error's status/key and Voucherify request id, never its message, which may quote
+personal data) and the exception propagates. GDPR erasure calls `scrub_customer`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from customers.voucherify.errors import VoucherifyError
+from dashboard.models import AuditEntry
+
+ERASED = "[erased]"
+# Mappings flattened into `<name>.<key>` so that a diff names the key that changed.
+NESTED_FIELDS = ("metadata", "address")
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of `value` keyed with SECRET_KEY: stable, not reversible without the key.
+
+    Rotating SECRET_KEY makes old hashes unmatchable; that is the accepted price of not
+    keeping erased identifiers in clear.
+    """
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return f"hmac:{digest}"
+
+
+def _flatten(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        if key in NESTED_FIELDS and (value is None or isinstance(value, Mapping)):
+            for sub_key, sub_value in (value or {}).items():
+                flat[f"{key}.{sub_key}"] = sub_value
+        else:
+            flat[key] = value
+    return flat
+
+
+def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, tuple]:
+    """`{field: (old, new)}` for every field whose value differs; a missing key counts as None.
+
+    Pass two complete representations (e.g. `customer.base_fields()` before and the data
+    sent): a key absent from one side is read as None. `metadata` and `address` are compared
+    key by key as `metadata.<key>` and `address.<part>`.
+    """
+    before, after = _flatten(old), _flatten(new)
+    changed = {}
+    for field in sorted(before.keys() | after.keys()):
+        if before.get(field) != after.get(field):
+            changed[field] = (before.get(field), after.get(field))
+    return changed
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return str(value)
+
+
+def normalise_changes(changes: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Accept `{field: (old, new)}` or `{field: {"old":..., "new":...}}`; store the latter."""
+    normalised = {}
+    for field, change in (changes or {}).items():
+        if isinstance(change, Mapping):
+            old, new = change.get("old"), change.get("new")
+        else:
+            old, new = change
+        normalised[str(field)] = {"old": _json_value(old), "new": _json_value(new)}
+    return normalised
+
+
+def _error_summary(error: BaseException) -> str:
+    """Status and key only: an error message may quote the customer's data."""
+    if isinstance(error, VoucherifyError):
+        parts = [str(error.status) if error.status else "", error.key or ""]
+        summary = " ".join(part for part in parts if part)
+        return summary or error.__class__.__name__
+    return error.__class__.__name__
+
+
+def _new_entry(user, operation: str, customer_id: str, changes) -> AuditEntry:
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEntry(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        operation=operation,
+        customer_id=customer_id or "",
+        changes=changes or {},
+    )
+
+
+def _save(entry: AuditEntry) -> None:
+    entry.changes = normalise_changes(entry.changes)
+    entry.customer_id = entry.customer_id or ""
+    entry.save()
+
+
+@contextmanager
+def audited(
+    user,
+    operation: str,
+    *,
+    customer_id: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> Iterator[AuditEntry]:
+    """Record `operation` (a service method name) as one `AuditEntry` whatever its outcome.
+
+    The yielded entry is unsaved until the block ends; set `customer_id` or `changes` on it
+    when they are only known after the call.
+    """
+    entry = _new_entry(user, operation, customer_id, changes)
+    try:
+        yield entry
+    except Exception as error:
+        entry.outcome = AuditEntry.Outcome.FAILED
+        entry.error = _error_summary(error)[:255]
+        entry.request_id = (getattr(error, "request_id", None) or "")[:64]
+        _save(entry)
+        raise
+    entry.outcome = AuditEntry.Outcome.SUCCESS
+    _save(entry)
+
+
+def scrub_customer(customer_id: str, *, also: Iterable[str] = ()) -> int:
+    """Erase a customer's personal data from the audit trail; returns the entries scrubbed.
+
+    Entries recorded under `customer_id` (or any identifier in `also`, e.g. the source_id)
+    keep who, when, operation, outcome, request id and the changed field names; every old
+    and new value becomes `ERASED` and the identifier becomes its `keyed_hash`, so that an
+    auditor holding the id can still find them. Idempotent.
+    """
+    identifiers = {value for value in (customer_id, *also) if value}
+    now = timezone.now()
+    scrubbed = 0
+    for entry in AuditEntry.objects.filter(customer_id__in=identifiers):
+        entry.changes = {field: {"old": ERASED, "new": ERASED} for field in entry.changes or {}}
+        entry.customer_id = keyed_hash(customer_id)
+        entry.scrubbed_at = now
+        entry.save(update_fields=["changes", "customer_id", "scrubbed_at"])
+        scrubbed += 1
+    return scrubbed

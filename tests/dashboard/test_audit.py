@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from customers.voucherify.errors import NotFound, RateLimited
+from dashboard.audit import ERASED, audited, diff, keyed_hash, scrub_customer
+from dashboard.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_audited_normal_exit_records_success_with_changes(user_for):
+    user = user_for("support")
+
+    with audited(user, "update_customer", customer_id="cust_1", changes={"phone": ("+1", "+2")}):
+        pass
+
+    entry = AuditEntry.objects.get()
+    assert entry.user == user
+    assert entry.username == user.username
+    assert entry.operation == "update_customer"
+    assert entry.customer_id == "cust_1"
+    assert entry.changes == {"phone": {"old": "+1", "new": "+2"}}
+    assert entry.outcome == "success"
+    assert entry.error == ""
+    assert entry.scrubbed_at is None
+
+
+def test_audited_customer_id_set_inside_block_is_recorded(user_for):
+    with audited(user_for("support"), "create_customer", changes={"name": (None, "Ann")}) as entry:
+        entry.customer_id = "cust_new"
+
+    assert AuditEntry.objects.get().customer_id == "cust_new"
+
+
+def test_audited_voucherify_error_records_failed_and_reraises(user_for):
+    error = RateLimited(
+        "Too many requests for ann@example.com", status=429, key="", request_id="v-0a1b2c"
+    )
+
+    user = user_for("support")
+
+    with pytest.raises(RateLimited), audited(user, "update_customer", customer_id="c"):
+        raise error
+
+    entry = AuditEntry.objects.get()
+    assert entry.outcome == "failed"
+    assert entry.error == "429"
+    assert entry.request_id == "v-0a1b2c"
+    assert "ann@example.com" not in entry.error
+
+
+def test_audited_error_with_key_records_status_and_key(user_for):
+    with pytest.raises(NotFound), audited(user_for("support"), "get_customer", customer_id="c"):
+        raise NotFound("Resource not found", status=404, key="not_found")
+
+    assert AuditEntry.objects.get().error == "404 not_found"
+
+
+def test_audited_unexpected_error_records_failed_with_class_name(user_for):
+    with pytest.raises(KeyError), audited(user_for("support"), "update_customer"):
+        raise KeyError("boom")
+
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.error) == ("failed", "KeyError")
+
+
+def test_audited_dates_in_changes_are_stored_as_iso_strings(user_for):
+    changes = {"birthdate": (None, datetime.date(1990, 5, 17))}
+    with audited(user_for("support"), "update_customer", changes=changes):
+        pass
+
+    assert AuditEntry.objects.get().changes == {"birthdate": {"old": None, "new": "1990-05-17"}}
+
+
+def test_audited_user_deleted_later_keeps_username_snapshot(user_for):
+    user = user_for("support", username="sam")
+    with audited(user, "delete_customer", customer_id="cust_1"):
+        pass
+
+    user.delete()
+
+    entry = AuditEntry.objects.get()
+    assert (entry.user, entry.username) == (None, "sam")
+
+
+def test_diff_changed_fields_only_with_nested_metadata_and_address():
+    old = {
+        "name": "Ann",
+        "email": "ann@example.com",
+        "metadata": {"tier": "gold", "vip": True},
+        "address": {"city": "Oslo", "country": "NO"},
+    }
+    new = {
+        "name": "Ann",
+        "email": "ann@new.example",
+        "metadata": {"tier": "silver", "vip": True, "lang": "nb"},
+        "address": {"city": "Bergen", "country": "NO"},
+    }
+
+    assert diff(old, new) == {
+        "address.city": ("Oslo", "Bergen"),
+        "email": ("ann@example.com", "ann@new.example"),
+        "metadata.lang": (None, "nb"),
+        "metadata.tier": ("gold", "silver"),
+    }
+
+
+def test_diff_null_address_compares_as_empty_parts():
+    assert diff({"address": None}, {"address": {"city": "Oslo"}}) == {
+        "address.city": (None, "Oslo")
+    }
+
+
+def test_diff_identical_mappings_is_empty():
+    assert diff({"name": "A", "metadata": {}}, {"name": "A", "metadata": {}}) == {}
+
+
+def test_keyed_hash_is_stable_keyed_and_not_the_value(settings):
+    first = keyed_hash("cust_1")
+    assert first == keyed_hash("cust_1")
+    assert "cust_1" not in first
+    settings.SECRET_KEY = "another-key"
+    assert keyed_hash("cust_1") != first
+
+
+def test_scrub_customer_erases_values_and_hashes_id_keeping_the_rest(user_for):
+    user = user_for("support")
+    changes = {"email": ("ann@example.com", "ann@new.example"), "metadata.tier": ("a", "b")}
+    with audited(user, "update_customer", customer_id="cust_1", changes=changes):
+        pass
+    with audited(user, "update_customer", customer_id="cust_2", changes={"name": ("B", "C")}):
+        pass
+
+    assert scrub_customer("cust_1") == 1
+
+    scrubbed = AuditEntry.objects.get(operation="update_customer", customer_id=keyed_hash("cust_1"))
+    assert scrubbed.changes == {
+        "email": {"old": ERASED, "new": ERASED},
+        "metadata.tier": {"old": ERASED, "new": ERASED},
+    }
+    assert scrubbed.scrubbed_at is not None
+    assert (scrubbed.username, scrubbed.outcome) == (user.username, "success")
+    assert "ann@" not in str(AuditEntry.objects.values_list())
+    untouched = AuditEntry.objects.get(customer_id="cust_2")
+    assert untouched.changes == {"name": {"old": "B", "new": "C"}}
+
+
+def test_scrub_customer_also_identifiers_are_scrubbed_under_the_id_hash(user_for):
+    with audited(user_for("support"), "create_customer", customer_id="crm-42"):
+        pass
+
+    assert scrub_customer("cust_1", also=["crm-42"]) == 1
+    assert AuditEntry.objects.get().customer_id == keyed_hash("cust_1")
+
+
+def test_scrub_customer_twice_is_idempotent(user_for):
+    with audited(user_for("support"), "update_customer", customer_id="cust_1"):
+        pass
+
+    scrub_customer("cust_1")
+
+    assert scrub_customer("cust_1") == 0
+    assert AuditEntry.objects.get().customer_id == keyed_hash("cust_1")
