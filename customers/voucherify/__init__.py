@@ -1,7 +1,17 @@
-"""The service layer: the only code that speaks HTTP to Voucherify (or the sandbox)."""
+"""The service layer: the only code that speaks HTTP to Voucherify (or the sandbox).
+
+`get_client()` returns the process-wide client built from settings; `get_client.cache_clear()`
+drops it (tests that change the VOUCHERIFY_* settings do so).
+"""
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from customers.voucherify.client import VoucherifyClient
 from customers.voucherify.errors import (
     AuthFailed,
     BadResponse,
@@ -14,9 +24,31 @@ from customers.voucherify.errors import (
     VoucherifyError,
 )
 
+SANDBOX_BASE_URL = "http://sandbox.local"
+SANDBOX_ADAPTER = "sandbox.transport.SandboxAdapter"
 
-def get_client():
-    raise NotImplementedError("the client lands with the service layer")
+
+@functools.cache
+def get_client() -> VoucherifyClient:
+    """The client for the configured backend: the embedded sandbox unless credentials are set."""
+    if settings.VOUCHERIFY_USE_SANDBOX:
+        # Imported here so that the service layer does not depend on the sandbox app.
+        adapter = import_string(SANDBOX_ADAPTER)()
+        return VoucherifyClient(
+            SANDBOX_BASE_URL,
+            settings.SANDBOX_APP_ID,
+            settings.SANDBOX_APP_TOKEN,
+            timeout=settings.VOUCHERIFY_TIMEOUT,
+            adapter=adapter,
+            backend="sandbox",
+        )
+    return VoucherifyClient(
+        settings.VOUCHERIFY_API_URL,
+        settings.VOUCHERIFY_APP_ID,
+        settings.VOUCHERIFY_APP_TOKEN,
+        timeout=settings.VOUCHERIFY_TIMEOUT,
+        backend="voucherify",
+    )
 
 
 __all__ = [
@@ -28,6 +60,7 @@ __all__ = [
     "ServerError",
     "Timeout",
     "ValidationFailed",
+    "VoucherifyClient",
     "VoucherifyError",
     "get_client",
 ]

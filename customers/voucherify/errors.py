@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
 
 class VoucherifyError(Exception):
     """Base class: `status` (None when no response), `key`, `message`, `details`, `request_id`."""
@@ -67,3 +73,82 @@ class ServerError(VoucherifyError):
 
 class BadResponse(ServerError):
     """The API answered, but not with the JSON its contract promises."""
+
+
+# "Property .email should be string" / "Property .address.city should be string,null"
+_PROPERTY_PROBLEM = re.compile(
+    r"Property \.(?P<field>[\w.\[\]-]+) (?P<problem>.+?)(?=[;,]?\s*Property \.|[;\n]|$)"
+)
+
+
+def parse_field_errors(details: str | None) -> dict[str, list[str]]:
+    """Field errors from the validator-style `details` text, keyed by dotted path (no dot first).
+
+    `Property .address.city should be string` gives `{"address.city": ["should be string"]}`.
+    """
+    field_errors: dict[str, list[str]] = {}
+    for match in _PROPERTY_PROBLEM.finditer(details or ""):
+        field_errors.setdefault(match["field"], []).append(match["problem"].strip())
+    return field_errors
+
+
+def parse_retry_after(value: str | None) -> int | None:
+    """Seconds to wait, from a Retry-After header in seconds or as an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, math.ceil((when - datetime.now(UTC)).total_seconds()))
+
+
+_DEFAULT_MESSAGES = {
+    400: "Invalid request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Resource not found",
+    409: "Duplicated resource found",
+    413: "Request Entity Too Large",
+    422: "Unprocessable entity",
+    429: "Too many requests",
+}
+
+
+def error_from_status(status: int, body: Any, *, retry_after: str | None = None) -> VoucherifyError:
+    """The exception for an error answer: `status` and its (possibly non-JSON) parsed body.
+
+    Handles the standard `{code, key, message, details, request_id}` body, the Boom-style
+    `{statusCode, error, message}` of 413s and the keyless 429 (API_NOTES quirk 22).
+    """
+    info = body if isinstance(body, dict) else {}
+    if "statusCode" in info and "code" not in info:
+        message, details = info.get("error"), info.get("message")
+    else:
+        message, details = info.get("message"), info.get("details")
+        if not details and isinstance(info.get("error"), dict):
+            details = info["error"].get("message")
+    message = message if isinstance(message, str) and message else None
+    message = message or _DEFAULT_MESSAGES.get(status) or f"Voucherify answered HTTP {status}"
+    kw = {
+        "status": status,
+        "key": info.get("key") if isinstance(info.get("key"), str) else None,
+        "details": details if isinstance(details, str) else None,
+        "request_id": info.get("request_id") if isinstance(info.get("request_id"), str) else None,
+    }
+    if status in (400, 409, 413, 422):
+        return ValidationFailed(message, field_errors=parse_field_errors(kw["details"]), **kw)
+    if status in (401, 403):
+        return AuthFailed(message, **kw)
+    if status == 404:
+        return NotFound(message, **kw)
+    if status == 429:
+        return RateLimited(message, retry_after=parse_retry_after(retry_after), **kw)
+    if status >= 500:
+        return ServerError(message, **kw)
+    return VoucherifyError(message, **kw)

@@ -1,0 +1,435 @@
+"""The Voucherify client: one Session, auth headers, timeouts, retries, the error mapping, and one
+method per API operation, named as in Voucherify's API reference."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import IO, Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.util.retry import Retry
+
+from customers.voucherify.errors import (
+    BadResponse,
+    ConnectionFailed,
+    NotFound,
+    Timeout,
+    VoucherifyError,
+    error_from_status,
+)
+from customers.voucherify.multipart import MultipartFile
+from customers.voucherify.resources import (
+    Activity,
+    ActivityList,
+    AsyncAction,
+    AsyncActionList,
+    Consents,
+    Customer,
+    CustomerList,
+    PermanentDeletion,
+    Segment,
+    SegmentRef,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "Customers-Dashboard"
+CONNECT_TIMEOUT = 3.05  # just above a multiple of 3 s, the TCP retransmission window
+# `starting_after` cursors of the JS SDK's scroll() (API_NOTES quirk 12).
+CURSOR_ASCENDING_START = "1970-01-01T00:00:00Z"
+CURSOR_DESCENDING_START = "2200-01-01T00:00:00Z"
+ASCENDING_ORDERS = frozenset({"created_at", "updated_at"})
+
+DateLike = datetime | date | str
+
+
+def default_retry() -> Retry:
+    """Retries for idempotent calls only; the last answer is returned, never raised, so that
+    `handle_response` stays the one place that turns statuses into exceptions."""
+    return Retry(
+        total=2,
+        connect=2,
+        read=0,  # a read timeout has already cost the whole timeout: let the user decide
+        status=2,
+        other=0,
+        allowed_methods=frozenset({"GET", "PUT", "DELETE", "HEAD"}),
+        status_forcelist=(429, 502, 503, 504),
+        backoff_factor=0.5,
+        backoff_max=4,
+        backoff_jitter=0.3,
+        respect_retry_after_header=True,
+        retry_after_max=5,  # a page must not hang on a long Retry-After; RateLimited tells why
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def handle_response(response: requests.Response, *, expect_body: bool = True) -> Any:
+    """The one mapping from an answer to a result or an exception.
+
+    2xx: the JSON object (or None when `expect_body` is false, e.g. for 204s). Anything else:
+    the matching `VoucherifyError` subclass. A 2xx without the promised JSON is `BadResponse`.
+    """
+    status = response.status_code
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+        malformed = True
+    else:
+        malformed = False
+    if 200 <= status < 300:
+        if not expect_body:
+            return None
+        if malformed or not isinstance(body, dict):
+            raise BadResponse(
+                "Voucherify answered with a body that is not the expected JSON object",
+                status=status,
+            )
+        return body
+    raise error_from_status(status, body, retry_after=response.headers.get("Retry-After"))
+
+
+def format_date(value: DateLike) -> str:
+    """ISO 8601 for a query: aware datetimes in UTC with milliseconds and `Z`, dates as is."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _query(params: Mapping[str, Any]) -> dict[str, Any]:
+    query = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, date | datetime):
+            value = format_date(value)
+        query[name] = value
+    return query
+
+
+def _path(template: str, *ids: str) -> str:
+    """Quote every id (a source_id may hold `/`, spaces, `?`...) into its own path segment."""
+    if any(not isinstance(i, str) or not i for i in ids):
+        raise NotFound("An empty id names no record")
+    return template.format(*(quote(i, safe="") for i in ids))
+
+
+class VoucherifyClient:
+    """A Voucherify API client on one `requests.Session`.
+
+    `adapter` replaces the retrying HTTP adapter for `base_url` (the sandbox's in-process
+    transport); `retries` replaces the default urllib3 `Retry` (a seam for tests).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        app_id: str,
+        app_token: str,
+        *,
+        timeout: float,
+        adapter: BaseAdapter | None = None,
+        retries: Retry | None = None,
+        backend: str = "voucherify",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.backend = backend
+        self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "X-App-Id": app_id,
+                "X-App-Token": app_token,
+                "X-Voucherify-Channel": CHANNEL,
+                "Accept": "application/json",
+            }
+        )
+        if adapter is None:
+            adapter = HTTPAdapter(max_retries=retries or default_retry())
+        self.session.mount(self.base_url + "/", adapter)
+
+    def __repr__(self) -> str:
+        return f"<VoucherifyClient {self.backend} {self.base_url}>"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        expect_body: bool = True,
+    ) -> Any:
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=_query(params or {}),
+                json=json,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.Timeout as exc:
+            raise Timeout("Voucherify did not answer in time") from exc
+        except requests.RequestException as exc:
+            raise ConnectionFailed("Could not reach Voucherify") from exc
+        try:
+            result = handle_response(response, expect_body=expect_body)
+        except VoucherifyError as exc:
+            logger.debug(
+                "voucherify %s %s -> %s request_id=%s",
+                method,
+                path,
+                response.status_code,
+                exc.request_id,
+            )
+            raise
+        logger.debug("voucherify %s %s -> %s", method, path, response.status_code)
+        return result
+
+    def _async_action_id(self, body: Mapping[str, Any]) -> str:
+        action_id = body.get("async_action_id")
+        if not isinstance(action_id, str) or not action_id:
+            raise BadResponse("Voucherify did not return an async_action_id")
+        return action_id
+
+    # --- customers --------------------------------------------------------------------------
+
+    def list_customers(
+        self,
+        *,
+        limit: int | None = None,
+        page: int | None = None,
+        email: str | None = None,
+        name: str | None = None,
+        city: str | None = None,
+        segment_id: str | None = None,
+        created_at_before: DateLike | None = None,
+        created_at_after: DateLike | None = None,
+        updated_at_before: DateLike | None = None,
+        updated_at_after: DateLike | None = None,
+        order: str | None = None,
+        starting_after: DateLike | None = None,
+    ) -> CustomerList:
+        """GET /v1/customers. `page` stops at 99 in the API: use `iter_customers` beyond."""
+        params = {
+            "limit": limit,
+            "page": page,
+            "email": email,
+            "name": name,
+            "city": city,
+            "segment_id": segment_id,
+            "created_at[before]": created_at_before,
+            "created_at[after]": created_at_after,
+            "updated_at[before]": updated_at_before,
+            "updated_at[after]": updated_at_after,
+            "order": order,
+            "starting_after": starting_after,
+        }
+        return CustomerList.from_api(self._request("GET", "/v1/customers", params=params))
+
+    def iter_customers(
+        self,
+        *,
+        limit: int = 100,
+        order: str | None = None,
+        **filters: Any,
+    ) -> Iterator[Customer]:
+        """Every matching customer, page after page, with the `starting_after` cursor.
+
+        Like the JS SDK's scroll(): the cursor is the oldest (descending) or newest (ascending)
+        `created_at` seen so far. Customers already yielded at that boundary timestamp are
+        skipped by id, in case the API treats the cursor as inclusive.
+        """
+        ascending = order in ASCENDING_ORDERS
+        cursor = CURSOR_ASCENDING_START if ascending else CURSOR_DESCENDING_START
+        boundary: datetime | None = None
+        seen_at_boundary: set[str | None] = set()
+        while True:
+            page = self.list_customers(limit=limit, order=order, starting_after=cursor, **filters)
+            fresh = [c for c in page.customers if c.id not in seen_at_boundary]
+            yield from fresh
+            stamps = [c.created_at for c in page.customers if c.created_at is not None]
+            if not fresh or not stamps or page.has_more is False:
+                return
+            edge = max(stamps) if ascending else min(stamps)
+            if edge != boundary:
+                boundary, seen_at_boundary = edge, set()
+            seen_at_boundary.update(c.id for c in page.customers if c.created_at == edge)
+            cursor = format_date(edge)
+
+    def get_customer(self, customer_id: str) -> Customer:
+        path = _path("/v1/customers/{}", customer_id)
+        return Customer.from_api(self._request("GET", path))
+
+    def create_customer(self, data: Mapping[str, Any]) -> Customer:
+        """POST /v1/customers: creates, or updates the customer matching `id`/`source_id`."""
+        return Customer.from_api(self._request("POST", "/v1/customers", json=dict(data)))
+
+    def update_customer(self, customer_id: str, data: Mapping[str, Any]) -> Customer:
+        """PUT /v1/customers/{id}: fields left out keep their values; source_id is immutable."""
+        path = _path("/v1/customers/{}", customer_id)
+        return Customer.from_api(self._request("PUT", path, json=dict(data)))
+
+    def delete_customer(self, customer_id: str) -> None:
+        path = _path("/v1/customers/{}", customer_id)
+        self._request("DELETE", path, expect_body=False)
+
+    def customer_permanently_deletion(self, customer_id: str) -> PermanentDeletion:
+        """POST with no body at all: erases the customer and every related record."""
+        path = _path("/v1/customers/{}/permanent-deletion", customer_id)
+        return PermanentDeletion.from_api(self._request("POST", path))
+
+    # --- activities -------------------------------------------------------------------------
+
+    def list_customer_activities(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        starting_after: DateLike | None = None,
+        starting_after_id: str | None = None,
+        campaign_type: str | None = None,
+        campaign_id: str | None = None,
+        product_id: str | None = None,
+        start_date: DateLike | None = None,
+        end_date: DateLike | None = None,
+    ) -> ActivityList:
+        """GET /v1/customers/{id}/activities (deprecated by Voucherify; returns `total`)."""
+        params = {
+            "limit": limit,
+            "order": order,
+            "starting_after": starting_after,
+            "starting_after_id": starting_after_id,
+            "campaign_type": campaign_type,
+            "campaign_id": campaign_id,
+            "product_id": product_id,
+            "start_date": start_date,
+            "end_date": end_date,
+        }
+        path = _path("/v1/customers/{}/activities", customer_id)
+        return ActivityList.from_api(self._request("GET", path, params=params))
+
+    def list_customer_activity(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        starting_after_id: str | None = None,
+        start_date: DateLike | None = None,
+        end_date: DateLike | None = None,
+        campaign_id: str | None = None,
+        campaign_type: str | None = None,
+        category: str | None = None,
+        type: str | None = None,
+    ) -> ActivityList:
+        """GET /v1/customers/{id}/activity: `has_more` and an id cursor, `more_starting_after`."""
+        params = {
+            "limit": limit,
+            "order": order,
+            "starting_after_id": starting_after_id,
+            "start_date": start_date,
+            "end_date": end_date,
+            "campaign_id": campaign_id,
+            "campaign_type": campaign_type,
+            "category": category,
+            "type": type,
+        }
+        path = _path("/v1/customers/{}/activity", customer_id)
+        return ActivityList.from_api(self._request("GET", path, params=params))
+
+    def iter_customer_activity(
+        self, customer_id: str, *, limit: int = 100, **filters: Any
+    ) -> Iterator[Activity]:
+        """Every activity of a customer, following `more_starting_after`."""
+        cursor: str | None = None
+        while True:
+            page = self.list_customer_activity(
+                customer_id, limit=limit, starting_after_id=cursor, **filters
+            )
+            yield from page.activities
+            if not page.has_more or not page.more_starting_after:
+                return
+            if page.more_starting_after == cursor:
+                return  # the API did not move the cursor: stop rather than loop
+            cursor = page.more_starting_after
+
+    # --- segments ---------------------------------------------------------------------------
+
+    def list_customer_segments(self, customer_id: str) -> tuple[SegmentRef, ...]:
+        """Never 404s: for an unknown customer the API evaluates would-be segments (quirk 19)."""
+        path = _path("/v1/customers/{}/segments", customer_id)
+        data = self._request("GET", path).get("data")
+        items = data if isinstance(data, list) else []
+        return tuple(SegmentRef.from_api(item) for item in items)
+
+    def get_segment(self, segment_id: str) -> Segment:
+        path = _path("/v1/segments/{}", segment_id)
+        return Segment.from_api(self._request("GET", path))
+
+    # --- consents (legacy endpoints, removed from the current spec) -------------------------
+
+    def update_customers_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
+        """`{consent_id: bool}`; the key `unsubscribed` opts the customer out of everything."""
+        path = _path("/v1/customers/{}/consents", customer_id)
+        self._request("PUT", path, json=dict(consents), expect_body=False)
+
+    def list_consents(self) -> Consents:
+        return Consents.from_api(self._request("GET", "/v1/consents"))
+
+    # --- bulk and async ---------------------------------------------------------------------
+
+    def import_customers_using_csv(self, file: IO[Any], filename: str = "customers.csv") -> str:
+        """POST /v1/customers/importCSV, streaming `file`; returns the async action id."""
+        body = MultipartFile(file, filename)
+        response = self._request(
+            "POST",
+            "/v1/customers/importCSV",
+            data=body,
+            headers={"Content-Type": body.content_type},
+        )
+        return self._async_action_id(response)
+
+    def update_customers_in_bulk(self, customers: Sequence[Mapping[str, Any]]) -> str:
+        """POST /v1/customers/bulk/async: a JSON array of customers keyed by source_id."""
+        body = [dict(customer) for customer in customers]
+        return self._async_action_id(self._request("POST", "/v1/customers/bulk/async", json=body))
+
+    def update_customers_metadata_in_bulk(
+        self, source_ids: Sequence[str], metadata: Mapping[str, Any]
+    ) -> str:
+        """POST /v1/customers/metadata/async: the same metadata for every listed customer."""
+        body = {"source_ids": list(source_ids), "metadata": dict(metadata)}
+        response = self._request("POST", "/v1/customers/metadata/async", json=body)
+        return self._async_action_id(response)
+
+    def get_async_action(self, async_action_id: str) -> AsyncAction:
+        path = _path("/v1/async-actions/{}", async_action_id)
+        return AsyncAction.from_api(self._request("GET", path))
+
+    def list_async_actions(
+        self, *, limit: int | None = None, end_date: DateLike | None = None
+    ) -> AsyncActionList:
+        """GET /v1/async-actions (no `result` in the items; `end_date` may be a bare date)."""
+        params = {"limit": limit, "end_date": end_date}
+        return AsyncActionList.from_api(self._request("GET", "/v1/async-actions", params=params))
+
+
+__all__ = ["VoucherifyClient", "default_retry", "handle_response"]
