@@ -1,12 +1,110 @@
-"""Placeholder until the page lands; replaced by its page family's views."""
+"""The profile page and the fragments it loads after itself: activity timeline and segments."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from customers.forms import ActivityFilterForm, flatten
+from customers.voucherify import VoucherifyError, get_client
+from dashboard.http import render_api_problem, render_page, wants_fragment
+
+ACTIVITY_PAGE_SIZE = 20
 
 
-def _not_built(request, *args, **kwargs):
-    return HttpResponse("Not built yet", status=501)
+@require_GET
+@permission_required("dashboard.view_customers", raise_exception=True)
+def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
+    """The profile: one `get_customer` call; activities and segments load as fragments."""
+    try:
+        customer = get_client().get_customer(customer_id)
+    except VoucherifyError as error:
+        return render_api_problem(request, error, "api_problem.html")
+    return render_page(request, "customers/customer_detail.html", {"customer": customer})
 
 
-customer_detail = customer_activities = customer_segments = _not_built
+@require_GET
+@permission_required("dashboard.view_customers", raise_exception=True)
+def customer_activities(request: HttpRequest, customer_id: str) -> TemplateResponse:
+    """`#customer-activities`: the timeline with its filters; `starting_after_id` loads more.
+
+    A "load more" request from HTMX gets only the next items (`#activity-more` is replaced by
+    them and a new "load more" row); anything else gets the whole section or page.
+    """
+    template = "customers/customer_activities.html"
+    url = reverse("customers:activities", args=[customer_id])
+    form = ActivityFilterForm(request.GET)
+    context = {"customer_id": customer_id, "form": form, "activities": (), "more_url": None}
+    paging = bool(request.GET.get("starting_after_id"))
+    partial = "activity-items" if paging and wants_fragment(request) else "customer-activities"
+    if not form.is_valid():
+        return render_page(request, template, context, partial="customer-activities")
+    try:
+        page = get_client().list_customer_activity(
+            customer_id, limit=ACTIVITY_PAGE_SIZE, **form.api_filters()
+        )
+    except VoucherifyError as error:
+        context["retry_url"] = request.get_full_path()
+        context["retry_target"] = (
+            "#activity-more" if partial == "activity-items" else ("#customer-activities")
+        )
+        return render_api_problem(request, error, template, context, partial=partial)
+    context["activities"] = [_activity_row(activity) for activity in page.activities]
+    if page.has_more and page.more_starting_after:
+        context["more_url"] = f"{url}?{form.query(starting_after_id=page.more_starting_after)}"
+    context["first_page_url"] = f"{url}?{form.query()}" if paging else None
+    return render_page(request, template, context, partial=partial)
+
+
+@require_GET
+@permission_required("dashboard.view_customers", raise_exception=True)
+def customer_segments(request: HttpRequest, customer_id: str) -> TemplateResponse:
+    """`#customer-segments`: the names of the segments the customer is in (one API call)."""
+    template = "customers/customer_segments.html"
+    context = {"customer_id": customer_id}
+    try:
+        segments = get_client().list_customer_segments(customer_id)
+    except VoucherifyError as error:
+        context["retry_url"] = request.get_full_path()
+        context["retry_target"] = "#customer-segments"
+        return render_api_problem(request, error, template, context, partial="customer-segments")
+    context["segments"] = segments
+    return render_page(request, template, context, partial="customer-segments")
+
+
+def _activity_row(activity) -> dict:
+    """What the timeline shows for one event: the activity, its segment and what changed."""
+    data = activity.data or {}
+    segment = data.get("segment") if isinstance(data.get("segment"), dict) else None
+    return {
+        "activity": activity,
+        "segment_name": (segment or {}).get("name"),
+        "changes": _changes(data) if activity.type == "customer.updated" else [],
+    }
+
+
+def _changes(data: dict) -> list[tuple[str, object, object]]:
+    """`(field, before, after)` when the payload carries the previous values.
+
+    Voucherify's `customer.updated` payload is the customer after the change; a previous
+    state only comes with some sources (`previous_attributes`, or a `changes` map of
+    `{field: {"old", "new"}}` / `[old, new]`). Without one there is nothing to show.
+    """
+    changes = data.get("changes")
+    if isinstance(changes, dict):
+        rows = []
+        for name, change in sorted(changes.items()):
+            if isinstance(change, dict):
+                rows.append((name, change.get("old"), change.get("new")))
+            elif isinstance(change, list | tuple) and len(change) == 2:
+                rows.append((name, change[0], change[1]))
+        return rows
+    previous = data.get("previous_attributes")
+    customer = data.get("customer")
+    if isinstance(previous, dict) and isinstance(customer, dict):
+        before, after = flatten(previous), flatten(customer)
+        return [(name, before[name], after.get(name)) for name in sorted(before)]
+    return []

@@ -1,0 +1,460 @@
+"""Forms for the create/edit pages: the CustomerBase fields and a metadata key/value editor."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.core import signing
+
+ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
+SCALAR_FIELDS = ("name", "email", "phone", "description", "birthdate")
+# Numbers without leading zeros (so that "007" or a postal code stays a string).
+NUMBER_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+TOKEN_RE = re.compile(r"[0-9a-f]{1,32}")
+OPENED_SALT = "customers.edit.opened"
+
+
+CAMPAIGN_TYPES = (
+    ("PROMOTION", "Promotion"),
+    ("GIFT_VOUCHERS", "Gift vouchers"),
+    ("REFERRAL_PROGRAM", "Referral program"),
+    ("DISCOUNT_COUPONS", "Discount coupons"),
+    ("LOYALTY_PROGRAM", "Loyalty program"),
+)
+# The `type` filter of GET /v1/customers/{id}/activity (`ParameterCustomerEvent`).
+ACTIVITY_TYPES = (
+    "customer.confirmed",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "customer.referred",
+    "customer.custom_event",
+    "customer.segment.entered",
+    "customer.segment.left",
+    "customer.sms.sent",
+    "customer.sms.recovered",
+    "customer.sms.failed",
+    "customer.email.sent",
+    "customer.email.recovered",
+    "customer.email.failed",
+    "customer.activecampaign.sent",
+    "customer.activecampaign.recovered",
+    "customer.activecampaign.failed",
+    "customer.braze.sent",
+    "customer.braze.recovered",
+    "customer.braze.failed",
+    "customer.mailchimp.sent",
+    "customer.mailchimp.recovered",
+    "customer.mailchimp.failed",
+    "customer.intercom.sent",
+    "customer.intercom.recovered",
+    "customer.intercom.failed",
+    "customer.shopify.sent",
+    "customer.shopify.recovered",
+    "customer.shopify.failed",
+    "customer.klaviyo.sent",
+    "customer.klaviyo.recovered",
+    "customer.klaviyo.failed",
+    "customer.batch.sent",
+    "customer.batch.recovered",
+    "customer.batch.failed",
+    "customer.rewarded",
+    "customer.rewarded.loyalty_points",
+    "customer.voucher.gift.balance_added",
+    "customer.voucher.loyalty_card.points_added",
+    "customer.voucher.loyalty_card.points_transferred",
+    "customer.voucher.loyalty_card.points_expired",
+    "customer.voucher.deleted",
+    "customer.publication.succeeded",
+    "customer.publication.failed",
+    "customer.validation.succeeded",
+    "customer.validation.failed",
+    "customer.redemption.failed",
+    "customer.redemption.succeeded",
+    "customer.redemption.rollback.failed",
+    "customer.redemption.rollback.succeeded",
+    "customer.order.canceled",
+    "customer.order.created",
+    "customer.order.fulfilled",
+    "customer.order.paid",
+    "customer.order.processing",
+    "customer.order.updated",
+    "customer.reward_redemptions.created",
+    "customer.reward_redemptions.pending",
+    "customer.reward_redemptions.completed",
+    "customer.reward_redemptions.rolledback",
+    "customer.loyalty.updated",
+    "customer.loyalty.tier.upgraded",
+    "customer.loyalty.tier.downgraded",
+    "customer.loyalty.tier.prolonged",
+    "customer.loyalty.tier.expiration.changed",
+    "customer.loyalty.tier.joined",
+    "customer.loyalty.tier.left",
+)
+ACTIVITY_LABELS = {
+    "customer.created": "Customer created",
+    "customer.updated": "Customer updated",
+    "customer.deleted": "Customer deleted",
+    "customer.confirmed": "Customer confirmed",
+    "customer.referred": "Customer referred",
+    "customer.custom_event": "Custom event",
+    "customer.segment.entered": "Entered segment",
+    "customer.segment.left": "Left segment",
+    "customer.consents.given": "Consent given",
+    "customer.consents.revoked": "Consent revoked",
+    "customer.rewarded.loyalty_points": "Rewarded loyalty points",
+    "customer.sms.sent": "SMS sent",
+    "customer.sms.recovered": "SMS recovered",
+    "customer.sms.failed": "SMS failed",
+}
+
+
+def activity_label(activity_type: str) -> str:
+    """A readable label for an event name: `customer.order.paid` -> "Order paid"."""
+    if activity_type in ACTIVITY_LABELS:
+        return ACTIVITY_LABELS[activity_type]
+    words = activity_type.removeprefix("customer.").replace(".", " ").replace("_", " ")
+    return words[:1].upper() + words[1:] if words else activity_type
+
+
+def metadata_value(text: str) -> Any:
+    """A metadata value as typed: `42`, `3.5`, `true`/`false` become numbers/booleans."""
+    stripped = text.strip()
+    if stripped in ("true", "false"):
+        return stripped == "true"
+    if NUMBER_RE.fullmatch(stripped):
+        return float(stripped) if "." in stripped else int(stripped)
+    return text
+
+
+def metadata_text(value: Any) -> str:
+    """The text a metadata value is edited as (the inverse of `metadata_value`)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def new_token() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass
+class MetadataRow:
+    token: str
+    key: str = ""
+    value: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.key.strip() and not self.value.strip()
+
+
+class MetadataEditor:
+    """Rows of key/value inputs, each named after a random token so rows can come and go.
+
+    Inputs: `meta_row=<token>` (one per row, in order), `meta_key_<token>`,
+    `meta_value_<token>`. Works without JS: the `add_row` / `remove_row=<token>` submit
+    buttons re-render the form with one row more or less.
+    """
+
+    def __init__(self, rows: list[MetadataRow]) -> None:
+        self.rows = rows
+        self.errors: list[str] = []
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any] | None) -> MetadataEditor:
+        rows = [
+            MetadataRow(new_token(), str(key), metadata_text(value))
+            for key, value in (metadata or {}).items()
+        ]
+        return cls(rows or [MetadataRow(new_token())])
+
+    @classmethod
+    def from_post(cls, data: Mapping[str, Any]) -> MetadataEditor:
+        rows = []
+        seen = set()
+        for token in data.getlist("meta_row"):
+            if not TOKEN_RE.fullmatch(token) or token in seen:
+                continue
+            seen.add(token)
+            rows.append(
+                MetadataRow(
+                    token,
+                    data.get(f"meta_key_{token}", ""),
+                    data.get(f"meta_value_{token}", ""),
+                )
+            )
+        return cls(rows)
+
+    def add_row(self) -> None:
+        self.rows.append(MetadataRow(new_token()))
+
+    def remove_row(self, token: str) -> None:
+        self.rows = [row for row in self.rows if row.token != token]
+
+    def is_valid(self) -> bool:
+        seen: set[str] = set()
+        valid = True
+        for row in self.rows:
+            row.errors = []
+            if row.is_blank:
+                continue
+            key = row.key.strip()
+            if not key:
+                row.errors.append("Give this value a key, or remove the row.")
+            elif key in seen:
+                row.errors.append(f"The key “{key}” is used twice.")
+            seen.add(key)
+            valid = valid and not row.errors
+        return valid
+
+    def texts(self) -> dict[str, str]:
+        """Key -> value text of the filled rows (call after `is_valid`)."""
+        return {row.key.strip(): row.value for row in self.rows if not row.is_blank}
+
+    def values(self) -> dict[str, Any]:
+        return {key: metadata_value(text) for key, text in self.texts().items()}
+
+    def add_error(self, key: str, message: str) -> bool:
+        """Attach an API error to the row holding `key`; False when no row has it."""
+        for row in self.rows:
+            if row.key.strip() == key:
+                row.errors.append(message)
+                return True
+        return False
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class CustomerForm(forms.Form):
+    """Every CustomerBase field; `source_id` only on create (it is immutable afterwards)."""
+
+    source_id = forms.CharField(
+        label="Source id",
+        required=False,
+        max_length=255,
+        help_text="Your own id for this customer (CRM id, email…). It cannot be changed later.",
+    )
+    name = forms.CharField(required=False, max_length=255)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=64)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    birthdate = forms.DateField(required=False, widget=DateInput())
+    address_line_1 = forms.CharField(label="Address line 1", required=False, max_length=255)
+    address_line_2 = forms.CharField(label="Address line 2", required=False, max_length=255)
+    address_city = forms.CharField(label="City", required=False, max_length=255)
+    address_state = forms.CharField(label="State", required=False, max_length=255)
+    address_postal_code = forms.CharField(label="Postal code", required=False, max_length=64)
+    address_country = forms.CharField(label="Country", required=False, max_length=255)
+    # Edit only: what the customer looked like when the form was opened.
+    opened_updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    opened = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, editing: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            del self.fields["source_id"]
+        else:
+            del self.fields["opened_updated_at"]
+            del self.fields["opened"]
+
+    @classmethod
+    def for_customer(cls, customer) -> CustomerForm:
+        """An unbound edit form holding `customer`'s values and the opened-state markers."""
+        base = customer.base_fields()
+        address = base.get("address") or {}
+        initial = {name: base.get(name) or "" for name in SCALAR_FIELDS}
+        initial.update({f"address_{part}": address.get(part) or "" for part in ADDRESS_PARTS})
+        initial["opened_updated_at"] = timestamp(customer.updated_at)
+        initial["opened"] = signing.dumps(base, salt=OPENED_SALT, compress=True)
+        return cls(initial=initial, editing=True)
+
+    def opened_fields(self) -> dict[str, Any] | None:
+        """The customer's fields when the form was opened; None when the marker is unreadable."""
+        try:
+            return signing.loads(self.cleaned_data.get("opened") or "", salt=OPENED_SALT)
+        except signing.BadSignature:
+            return None
+
+    def user_fields(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        """The form's values as a complete CustomerBase representation (blank -> None)."""
+        data = self.cleaned_data
+        fields: dict[str, Any] = {}
+        for name in SCALAR_FIELDS:
+            value = data.get(name)
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
+            fields[name] = value or None
+        parts = {part: data.get(f"address_{part}") or None for part in ADDRESS_PARTS}
+        fields["address"] = parts if any(parts.values()) else None
+        fields["metadata"] = dict(metadata)
+        return fields
+
+    def create_payload(self, editor: MetadataEditor) -> dict[str, Any]:
+        """The body of `create_customer`: the filled fields only."""
+        fields = self.user_fields(editor.values())
+        payload: dict[str, Any] = {}
+        source_id = (self.cleaned_data.get("source_id") or "").strip()
+        if source_id:
+            payload["source_id"] = source_id
+        for name in SCALAR_FIELDS:
+            if fields[name] is not None:
+                payload[name] = fields[name]
+        if fields["address"]:
+            payload["address"] = {k: v for k, v in fields["address"].items() if v is not None}
+        if fields["metadata"]:
+            payload["metadata"] = fields["metadata"]
+        return payload
+
+    def update_payload(
+        self,
+        editor: MetadataEditor,
+        opened: Mapping[str, Any],
+        current: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The body of `update_customer`: only what the user changed since `opened`.
+
+        A cleared field is sent as null. `address` and `metadata` are sent whole: the
+        `current` object with the user's changes applied (removed metadata keys as null), so
+        that the result is right whether the API merges or replaces them and a concurrent
+        change to another key survives.
+        """
+        fields = self.user_fields(editor.values())
+        payload: dict[str, Any] = {}
+        for name in SCALAR_FIELDS:
+            if fields[name] != (opened.get(name) or None):
+                payload[name] = fields[name]
+
+        opened_address = opened.get("address") or {}
+        user_address = fields["address"] or {}
+        changed_parts = {
+            part: user_address.get(part)
+            for part in ADDRESS_PARTS
+            if (user_address.get(part) or None) != (opened_address.get(part) or None)
+        }
+        if changed_parts:
+            address = {**(current.get("address") or {}), **changed_parts}
+            payload["address"] = address if any(v is not None for v in address.values()) else None
+
+        opened_meta = opened.get("metadata") or {}
+        texts = editor.texts()
+        changed_meta = {
+            key: metadata_value(text)
+            for key, text in texts.items()
+            if key not in opened_meta or metadata_text(opened_meta[key]) != text
+        }
+        removed_meta = {key: None for key in opened_meta if key not in texts}
+        if changed_meta or removed_meta:
+            payload["metadata"] = {
+                **(current.get("metadata") or {}),
+                **changed_meta,
+                **removed_meta,
+            }
+        return payload
+
+    def add_api_errors(self, field_errors: Mapping[str, list[str]], editor: MetadataEditor):
+        """Put `ValidationFailed.field_errors` (`email`, `address.city`, `metadata.x`) on fields."""
+        for path, messages in field_errors.items():
+            name = path.replace(".", "_")
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                elif path.startswith("metadata.") and editor.add_error(path[9:], message):
+                    continue
+                elif path.startswith("metadata"):
+                    editor.errors.append(message)
+                else:
+                    self.add_error(None, f"{path}: {message}" if path else message)
+
+
+def timestamp(value: datetime.datetime | str | None) -> str:
+    """A stable text form of `updated_at` for the opened-state check."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def flatten(fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`address` and `metadata` as `address.city`, `metadata.key`, like the audit diff."""
+    flat: dict[str, Any] = {}
+    for key, value in (fields or {}).items():
+        if key in ("address", "metadata") and (value is None or isinstance(value, Mapping)):
+            for sub_key, sub_value in (value or {}).items():
+                flat[f"{key}.{sub_key}"] = sub_value
+        else:
+            flat[key] = value
+    return flat
+
+
+class ActivityFilterForm(forms.Form):
+    """Filters of the activity timeline, read from the query string."""
+
+    campaign_type = forms.ChoiceField(
+        label="Campaign type", required=False, choices=[("", "Any"), *CAMPAIGN_TYPES]
+    )
+    type = forms.ChoiceField(
+        label="Activity",
+        required=False,
+        choices=[("", "Any"), *((t, activity_label(t)) for t in ACTIVITY_TYPES)],
+    )
+    start_date = forms.DateField(label="From", required=False, widget=DateInput())
+    end_date = forms.DateField(label="To", required=False, widget=DateInput())
+    starting_after_id = forms.CharField(required=False, max_length=64)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and start > end:
+            self.add_error("end_date", "The end date is before the start date.")
+        return cleaned
+
+    def api_filters(self) -> dict[str, Any]:
+        """Keyword arguments for `list_customer_activity` (dates as whole UTC days)."""
+        data = self.cleaned_data
+        filters: dict[str, Any] = {}
+        if data.get("campaign_type"):
+            filters["campaign_type"] = data["campaign_type"]
+        if data.get("type"):
+            filters["type"] = data["type"]
+        if data.get("start_date"):
+            filters["start_date"] = datetime.datetime.combine(
+                data["start_date"], datetime.time.min, tzinfo=datetime.UTC
+            )
+        if data.get("end_date"):
+            filters["end_date"] = datetime.datetime.combine(
+                data["end_date"], datetime.time.max, tzinfo=datetime.UTC
+            )
+        if data.get("starting_after_id"):
+            filters["starting_after_id"] = data["starting_after_id"]
+        return filters
+
+    def query(self, **overrides) -> str:
+        """The filters as a query string (for links), with `overrides` applied."""
+        params = {
+            name: value
+            for name in ("campaign_type", "type", "start_date", "end_date")
+            if (value := self.data.get(name))
+        }
+        params.update({k: v for k, v in overrides.items() if v})
+        return urlencode(params)
