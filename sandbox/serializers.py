@@ -1,0 +1,151 @@
+"""Model rows to API JSON, with the API's habits: unset fields omitted, ints as ints."""
+
+from __future__ import annotations
+
+from sandbox import ids
+from sandbox.models import Activity, AsyncAction, Consent, ConsentGroup, Customer, Segment
+
+
+def empty_summary() -> dict:
+    return {
+        "redemptions": {
+            "total_redeemed": 0,
+            "total_failed": 0,
+            "total_succeeded": 0,
+            "total_rolled_back": 0,
+            "total_rollback_failed": 0,
+            "total_rollback_succeeded": 0,
+            "gift": {"redeemed_amount": 0, "amount_to_go": 0},
+            "loyalty_card": {"redeemed_points": 0, "points_to_go": 0},
+        },
+        "orders": {
+            "total_amount": 0,
+            "total_count": 0,
+            "average_amount": 0,
+            "last_order_amount": 0,
+        },
+    }
+
+
+def empty_loyalty() -> dict:
+    return {"points": 0, "referred_customers": 0, "campaigns": {}}
+
+
+def empty_referrals() -> dict:
+    return {"total": 0, "campaigns": []}
+
+
+def consent_state(customer: Customer, rows=None) -> dict | None:
+    """`system_metadata.consents`: {cnst_…: {value, date}, …, unsubscribed: bool}, or None."""
+    if rows is None:
+        rows = list(customer.consents.all())
+    if not rows and not customer.unsubscribed:
+        return None
+    state: dict = {
+        row.consent_id: {"value": row.granted, "date": ids.iso(row.date)} for row in rows
+    }
+    state["unsubscribed"] = customer.unsubscribed
+    return state
+
+
+def customer_to_api(customer: Customer, *, with_consents: bool = True) -> dict:
+    body: dict = {"id": customer.id}
+    if customer.source_id is not None:
+        body["source_id"] = customer.source_id
+    for field in ("name", "description", "email", "phone", "birthdate", "birthday"):
+        value = getattr(customer, field)
+        if value is not None:
+            body[field] = value
+    body["address"] = customer.address
+    if customer.metadata is not None:
+        body["metadata"] = customer.metadata
+    body["summary"] = customer.summary or empty_summary()
+    body["loyalty"] = customer.loyalty or empty_loyalty()
+    body["referrals"] = customer.referrals or empty_referrals()
+    system_metadata: dict = {}
+    if with_consents:
+        consents = consent_state(customer)
+        if consents is not None:
+            system_metadata["consents"] = consents
+    body["system_metadata"] = system_metadata
+    body["created_at"] = ids.iso(customer.created_at)
+    if customer.updated_at is not None:
+        body["updated_at"] = ids.iso(customer.updated_at)
+    body["object"] = "customer"
+    return body
+
+
+def activity_to_api(activity: Activity) -> dict:
+    return {
+        "id": activity.id,
+        "type": activity.type,
+        "data": {"data": activity.data, "event_source": {"channel": activity.channel}},
+        "created_at": ids.iso(activity.created_at),
+        "group_id": activity.group_id,
+    }
+
+
+def segment_ref(segment: Segment) -> dict:
+    return {"id": segment.id, "name": segment.name, "object": "segment"}
+
+
+def segment_to_api(segment: Segment) -> dict:
+    body = {
+        "id": segment.id,
+        "name": segment.name,
+        "created_at": ids.iso(segment.created_at),
+        "type": segment.type,
+        "filter": segment.filter,
+        "initial_sync_status": "DONE",
+        "object": "segment",
+    }
+    if segment.updated_at is not None:
+        body["updated_at"] = ids.iso(segment.updated_at)
+    return body
+
+
+def async_action_to_api(action: AsyncAction, *, with_result: bool = True) -> dict:
+    body: dict = {"id": action.id, "type": action.type, "status": action.status}
+    if action.operation_status:
+        body["operation_status"] = action.operation_status
+    if with_result and action.result is not None:
+        body["result"] = action.result
+    body.update(
+        {
+            "created_at": ids.iso(action.created_at),
+            "updated_at": ids.iso(action.updated_at),
+            "request_id": action.request_id,
+            "progress": action.progress,
+            "processing_time": action.processing_time,
+            "object": "async_action",
+        }
+    )
+    return body
+
+
+def consent_to_api(consent: Consent) -> dict:
+    body = {
+        "id": consent.id,
+        "name": consent.name,
+        "description": consent.description,
+        "category": consent.category,
+        "created_at": ids.iso(consent.created_at),
+        "object": "consent",
+    }
+    if consent.updated_at is not None:
+        body["updated_at"] = ids.iso(consent.updated_at)
+    return body
+
+
+def consent_group_to_api(group: ConsentGroup) -> dict:
+    body = {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "consents": sorted(consent.id for consent in group.consents.all()),
+        "created_at": ids.iso(group.created_at),
+        "object": "consent_group",
+    }
+    if group.updated_at is not None:
+        body["updated_at"] = ids.iso(group.updated_at)
+    return body
