@@ -1,0 +1,161 @@
+"""The customers list's state, parsed once from the query string (GET forms)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+ORDER_CHOICES = [
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("-updated_at", "Recently updated"),
+    ("updated_at", "Least recently updated"),
+    ("source_id", "Source id A-Z"),
+    ("-source_id", "Source id Z-A"),
+]
+LIMIT_CHOICES = [(10, "10"), (25, "25"), (50, "50"), (100, "100")]
+DEFAULT_LIMIT = 25
+MAX_PAGE = 99  # the API's cap (ParameterPage99); the created_at cursor goes further
+# The `starting_after` cursor compares created_at: it only pages orders by created_at.
+DESCENDING_CURSOR_ORDERS = ("", "-created_at")
+ASCENDING_CURSOR_ORDERS = ("created_at",)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _day_end(day: datetime.date) -> datetime.datetime:
+    """The last millisecond of `day`: the API's timestamps have millisecond precision."""
+    return datetime.datetime.combine(
+        day, datetime.time(23, 59, 59, 999000), tzinfo=timezone.get_current_timezone()
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CustomerFilterForm(forms.Form):
+    """Filters of GET /v1/customers; `filters()` gives them as `list_customers` keywords."""
+
+    email = forms.CharField(required=False, max_length=254)
+    name = forms.CharField(required=False, max_length=200)
+    city = forms.CharField(required=False, max_length=200)
+    segment_id = forms.CharField(required=False, max_length=64, label="Segment id")
+    created_after = forms.DateField(required=False, widget=DateInput, label="Created from")
+    created_before = forms.DateField(required=False, widget=DateInput, label="Created to")
+    updated_after = forms.DateField(required=False, widget=DateInput, label="Updated from")
+    updated_before = forms.DateField(required=False, widget=DateInput, label="Updated to")
+    order = forms.ChoiceField(required=False, choices=ORDER_CHOICES, label="Order")
+    limit = forms.TypedChoiceField(
+        required=False,
+        choices=LIMIT_CHOICES,
+        coerce=int,
+        empty_value=DEFAULT_LIMIT,
+        label="Per page",
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    starting_after = forms.DateTimeField(required=False)
+    ending_before = forms.DateTimeField(required=False)
+
+    # The fields a person edits; page and cursors travel in the pagination links.
+    FILTER_FIELDS = (
+        "email",
+        "name",
+        "city",
+        "segment_id",
+        "created_after",
+        "created_before",
+        "updated_after",
+        "updated_before",
+        "order",
+        "limit",
+    )
+
+    def filter_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.FILTER_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for start, end in (
+            ("created_after", "created_before"),
+            ("updated_after", "updated_before"),
+        ):
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                self.add_error(end, "The end date is before the start date.")
+        if data.get("starting_after") and data.get("ending_before"):
+            self.add_error(None, "Use either the older or the newer cursor, not both.")
+        if (data.get("starting_after") or data.get("ending_before")) and not self.cursor_allowed:
+            self.add_error("order", "Pages past 99 only work when ordered by creation date.")
+        return data
+
+    @property
+    def cursor_allowed(self) -> bool:
+        return (self.cleaned_data.get("order") or "") in (
+            *DESCENDING_CURSOR_ORDERS,
+            *ASCENDING_CURSOR_ORDERS,
+        )
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether any filter narrows the list (order and page size do not)."""
+        return any(
+            self.cleaned_data.get(name)
+            for name in self.FILTER_FIELDS
+            if name not in ("order", "limit")
+        )
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as `list_customers`/`iter_customers` keywords, None ones left out."""
+        data = self.cleaned_data
+        filters: dict[str, Any] = {
+            "email": data.get("email") or None,
+            "name": data.get("name") or None,
+            "city": data.get("city") or None,
+            "segment_id": data.get("segment_id") or None,
+            "order": data.get("order") or None,
+        }
+        for key, start, end in (
+            ("created_at", "created_after", "created_before"),
+            ("updated_at", "updated_after", "updated_before"),
+        ):
+            if data.get(start):
+                filters[f"{key}_after"] = _day_start(data[start])
+            if data.get(end):
+                filters[f"{key}_before"] = _day_end(data[end])
+        return {key: value for key, value in filters.items() if value is not None}
+
+    def list_request(self) -> tuple[dict[str, Any], bool]:
+        """The `list_customers` keywords for this page, and whether the result is reversed.
+
+        Page mode sends `page`; cursor mode sends `starting_after` and no `page` (the API
+        ignores or refuses both at once). `ending_before` ("Newer") asks for the page before
+        a cursor by flipping the order, so the rows come back reversed.
+        """
+        data = self.cleaned_data
+        params = {**self.filters(), "limit": data.get("limit") or DEFAULT_LIMIT}
+        if data.get("starting_after"):
+            params["starting_after"] = data["starting_after"]
+            if params.get("order") == "-created_at":
+                # The documented descending cursor is the default order, sent without `order`.
+                del params["order"]
+            return params, False
+        if data.get("ending_before"):
+            params["starting_after"] = data["ending_before"]
+            if (data.get("order") or "") in ASCENDING_CURSOR_ORDERS:
+                params.pop("order", None)
+            else:
+                params["order"] = "created_at"
+            return params, True
+        params["page"] = data.get("page") or 1
+        return params, False
+
+
+class CustomerSearchForm(forms.Form):
+    """The search box: an id or source_id jumps to the profile; else an exact email or name."""
+
+    q = forms.CharField(required=True, max_length=255, strip=True, label="Find a customer")
