@@ -1,0 +1,262 @@
+"""Every way a call can fail, and the exception (and the details) the caller gets."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+import requests
+
+from customers.voucherify import (
+    AuthFailed,
+    BadResponse,
+    ConnectionFailed,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Timeout,
+    ValidationFailed,
+    VoucherifyError,
+)
+from customers.voucherify.errors import parse_field_errors, parse_retry_after
+from tests.contract import response_examples
+from tests.customers.voucherify.conftest import APP_TOKEN, BASE_URL, ODD_ID, ODD_ID_QUOTED
+
+CUSTOMERS = f"{BASE_URL}/v1/customers"
+
+
+def test_error_400_invalid_payload_details_become_field_errors(client, api):
+    api.post(
+        CUSTOMERS,
+        status=400,
+        json={
+            "code": 400,
+            "key": "invalid_payload",
+            "message": "Invalid payload",
+            "details": "Property .email should be string; Property .address.city should be "
+            "string,null",
+            "request_id": "v-0b4c590350857970df",
+        },
+    )
+
+    with pytest.raises(ValidationFailed) as caught:
+        client.create_customer({"email": 1, "address": {"city": 2}})
+
+    error = caught.value
+    assert error.status == 400
+    assert error.key == "invalid_payload"
+    assert error.message == "Invalid payload"
+    assert error.request_id == "v-0b4c590350857970df"
+    assert error.field_errors == {
+        "email": ["should be string"],
+        "address.city": ["should be string,null"],
+    }
+
+
+def test_error_400_query_params_contract_example_keeps_details(client, api):
+    body = response_examples("/v1/async-actions", "get", 400)["Invalid Query Parameters"]
+    api.get(f"{BASE_URL}/v1/async-actions", status=400, json=body)
+
+    with pytest.raises(ValidationFailed) as caught:
+        client.list_async_actions(end_date="yesterday")
+
+    assert caught.value.key == "invalid_query_params"
+    assert caught.value.field_errors == {
+        "end_date": ["cannot be recognized as a ISO-8601 compliant date"]
+    }
+    assert "ISO-8601" in str(caught.value)
+
+
+def test_error_409_duplicate_is_validation_failed(client, api):
+    api.post(
+        CUSTOMERS,
+        status=409,
+        json={"code": 409, "key": "duplicate_found", "message": "Duplicated resource found"},
+    )
+
+    with pytest.raises(ValidationFailed) as caught:
+        client.create_customer({"source_id": "dup"})
+
+    assert caught.value.status == 409
+    assert caught.value.field_errors == {}
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_error_401_403_auth_failed_without_credentials(client, api, status):
+    api.get(CUSTOMERS, status=status, json={"code": status, "message": "Unauthorized"})
+
+    with pytest.raises(AuthFailed) as caught:
+        client.list_customers()
+
+    assert caught.value.status == status
+    assert APP_TOKEN not in str(caught.value)
+    assert APP_TOKEN not in repr(caught.value)
+
+
+def test_error_404_contract_example_not_found(client, api):
+    body = response_examples("/v1/customers/{customerId}", "get", 404)["Not found"]
+    api.get(f"{CUSTOMERS}/{ODD_ID_QUOTED}", status=404, json=body)
+
+    with pytest.raises(NotFound) as caught:
+        client.get_customer(ODD_ID)
+
+    assert caught.value.key == "not_found"
+    assert caught.value.details == body["details"]
+    assert caught.value.request_id == body.get("request_id")
+
+
+def test_error_413_boom_shape_is_validation_failed(client, api):
+    body = response_examples("/v1/customers/bulk/async", "post", 413)["Request Entity Too Large"]
+    api.post(f"{CUSTOMERS}/bulk/async", status=413, json=body)
+
+    with pytest.raises(ValidationFailed) as caught:
+        client.update_customers_in_bulk([{"source_id": "a"}])
+
+    assert caught.value.status == 413
+    assert caught.value.message == "Request Entity Too Large"
+    assert caught.value.details == body["message"]
+    assert caught.value.key is None
+
+
+def test_error_429_without_key_reads_retry_after_seconds(client, api):
+    api.post(
+        f"{CUSTOMERS}/bulk/async",
+        status=429,
+        json={"code": 429, "message": "Too many requests hit the API too quickly."},
+        headers={"Retry-After": "7"},
+    )
+
+    with pytest.raises(RateLimited) as caught:
+        client.update_customers_in_bulk([{"source_id": "a"}])
+
+    assert caught.value.retry_after == 7
+    assert caught.value.key is None
+    assert caught.value.message == "Too many requests hit the API too quickly."
+
+
+def test_error_429_retry_after_http_date_gives_seconds():
+    later = datetime.now(UTC) + timedelta(seconds=90)
+
+    seconds = parse_retry_after(format_datetime(later, usegmt=True))
+
+    assert 85 <= seconds <= 91
+
+
+@pytest.mark.parametrize("value", [None, "", "soon"])
+def test_error_429_retry_after_missing_or_garbage_gives_none(value):
+    assert parse_retry_after(value) is None
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_error_5xx_server_error(client, api, status):
+    api.get(CUSTOMERS, status=status, body="<html>upstream trouble</html>")
+
+    with pytest.raises(ServerError) as caught:
+        client.list_customers()
+
+    assert caught.value.status == status
+    assert not isinstance(caught.value, BadResponse)
+
+
+def test_error_405_other_status_base_error(client, api):
+    api.get(CUSTOMERS, status=405, json={"code": 405, "message": "HTTP Method Not Allowed"})
+
+    with pytest.raises(VoucherifyError) as caught:
+        client.list_customers()
+
+    assert type(caught.value) is VoucherifyError
+    assert caught.value.message == "HTTP Method Not Allowed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"", b"[1, 2]", b"<html>maintenance</html>"],
+    ids=["malformed", "empty", "array", "html"],
+)
+def test_error_200_without_json_object_bad_response(client, api, body):
+    api.get(f"{CUSTOMERS}/cust_1", status=200, body=body)
+
+    with pytest.raises(BadResponse) as caught:
+        client.get_customer("cust_1")
+
+    assert isinstance(caught.value, ServerError)
+
+
+def test_error_202_without_async_action_id_bad_response(client, api):
+    api.post(f"{CUSTOMERS}/metadata/async", status=202, json={})
+
+    with pytest.raises(BadResponse):
+        client.update_customers_metadata_in_bulk(["a"], {"k": "v"})
+
+
+@pytest.mark.parametrize("exc", [requests.ReadTimeout, requests.ConnectTimeout])
+def test_error_requests_timeout_becomes_timeout_from_it(client, api, exc):
+    api.get(CUSTOMERS, body=exc("slow"))
+
+    with pytest.raises(Timeout) as caught:
+        client.list_customers()
+
+    assert isinstance(caught.value.__cause__, exc)
+    assert isinstance(caught.value, ConnectionFailed)
+    assert caught.value.status is None
+
+
+def test_error_requests_connection_error_becomes_connection_failed(client, api):
+    api.get(CUSTOMERS, body=requests.ConnectionError("refused"))
+
+    with pytest.raises(ConnectionFailed) as caught:
+        client.list_customers()
+
+    assert not isinstance(caught.value, Timeout)
+    assert isinstance(caught.value.__cause__, requests.ConnectionError)
+
+
+@pytest.mark.parametrize("bad_id", ["", None])
+def test_error_empty_id_not_found_without_request(client, api, bad_id):
+    with pytest.raises(NotFound):
+        client.get_customer(bad_id)
+
+    assert len(api.calls) == 0
+
+
+def test_error_logged_at_debug_with_request_id_never_token(client, api, caplog):
+    api.get(
+        f"{CUSTOMERS}/{ODD_ID_QUOTED}",
+        status=404,
+        json={"code": 404, "message": "Resource not found", "request_id": "v-0123456789abcdef01"},
+    )
+    caplog.set_level(logging.DEBUG, logger="customers.voucherify")
+
+    with pytest.raises(NotFound):
+        client.get_customer(ODD_ID)
+
+    (record,) = [r for r in caplog.records if r.name == "customers.voucherify.client"]
+    assert record.levelno == logging.DEBUG
+    message = record.getMessage()
+    assert message.startswith(f"voucherify GET /v1/customers/{ODD_ID_QUOTED} -> 404")
+    assert "v-0123456789abcdef01" in message
+    assert all(APP_TOKEN not in r.getMessage() for r in caplog.records)
+
+
+def test_error_success_logged_at_debug(client, api, caplog):
+    api.delete(f"{CUSTOMERS}/cust_1", status=204)
+    caplog.set_level(logging.DEBUG, logger="customers.voucherify")
+
+    client.delete_customer("cust_1")
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "voucherify DELETE /v1/customers/cust_1 -> 204"
+    ]
+
+
+def test_parse_field_errors_no_property_text_gives_empty():
+    assert parse_field_errors("The payload cannot be empty") == {}
+    assert parse_field_errors(None) == {}
+
+
+def test_parse_field_errors_same_field_twice_collects_both():
+    details = "Property .phone should be string, Property .phone should match pattern"
+
+    assert parse_field_errors(details) == {"phone": ["should be string", "should match pattern"]}
