@@ -384,3 +384,76 @@ def test_customer_search_api_failure_shows_the_problem(support, api):
 
 def test_customer_list_post_is_not_allowed(support):
     assert support.post(LIST).status_code == 405
+
+
+# -- against the sandbox, in-process -------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox_client(db, monkeypatch):
+    """The real sandbox-backed client, 1,000 customers one minute apart (cust_...0 oldest),
+    and a list of the HTTP requests it sends."""
+    from datetime import UTC, datetime, timedelta
+
+    from customers.voucherify import get_client
+    from sandbox.models import Customer
+
+    get_client.cache_clear()
+    client = get_client()
+    sent: list[str] = []
+    send = client.session.request
+
+    def counting(method, url, **kwargs):
+        sent.append(f"{method} {url}")
+        return send(method, url, **kwargs)
+
+    monkeypatch.setattr(client.session, "request", counting)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    Customer.objects.using("sandbox").bulk_create(
+        Customer(
+            id=f"cust_{n:024d}",
+            source_id=f"crm-{n}",
+            name=f"Sandbox {n}",
+            email=f"s{n}@example.com",
+            address={"city": "Bergen" if n % 2 else "Oslo"},
+            city="Bergen" if n % 2 else "Oslo",
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(1000)
+    )
+    yield sent
+    get_client.cache_clear()
+
+
+def names_in(response) -> list[str]:
+    return re.findall(r">(Sandbox \d+)</a>", response.content.decode())
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+def test_customer_list_sandbox_city_filter_shows_matching_rows(support, sandbox_client):
+    response = support.get(LIST, {"city": "Bergen", "limit": "10"})
+
+    assert names_in(response) == [f"Sandbox {n}" for n in range(999, 979, -2)]
+    assert "500 customers" in response.content.decode()
+    assert len(sandbox_client) == 1
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+def test_customer_list_sandbox_past_page_99_follows_the_cursor(support, sandbox_client):
+    page_99 = support.get(LIST, {"limit": "10", "page": "99"})
+    assert names_in(page_99) == [f"Sandbox {n}" for n in range(19, 9, -1)]
+
+    older = support.get(hrefs(page_99, 'data-cursor="forward"')[0])
+    assert names_in(older) == [f"Sandbox {n}" for n in range(9, -1, -1)]
+    assert hrefs(older, 'data-cursor="forward"') == []
+
+    newer = support.get(hrefs(older, 'data-cursor="backward"')[0], HTTP_HX_REQUEST="true")
+    assert names_in(newer) == names_in(page_99)
+    assert len(sandbox_client) == 3
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+def test_customer_list_sandbox_search_by_source_id_opens_the_profile(support, sandbox_client):
+    response = support.get(LIST, {"q": "crm-42"})
+
+    assert response["Location"] == f"/customers/cust_{42:024d}/"

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from responses import matchers
+
+from customers.export import neutralise
+from tests.customers.api_stubs import CUSTOMERS_URL, api, customer_json, list_json
+
+__all__ = ["api"]
+
+pytestmark = pytest.mark.django_db
+EXPORT = "/customers/export.csv"
+
+
+def rows_of(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(body)))
+
+
+def page_of(start: int, count: int, *, has_more: bool) -> dict:
+    return list_json([customer_json(n) for n in range(start, start + count)], has_more=has_more)
+
+
+@pytest.fixture
+def support(client_for):
+    return client_for("support")
+
+
+def test_customer_export_walks_every_page_with_the_cursor_and_filters(support, api):
+    for start, count, more in ((0, 100, True), (100, 100, True), (200, 37, False)):
+        api.get(
+            CUSTOMERS_URL,
+            match=[matchers.query_param_matcher({"city": "Oslo"}, strict_match=False)],
+            json=page_of(start, count, has_more=more),
+        )
+
+    response = support.get(EXPORT, {"city": "Oslo", "page": "3", "limit": "10"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="customers-')
+    rows = rows_of(response)
+    assert rows[0] == [
+        "id",
+        "source_id",
+        "name",
+        "email",
+        "phone",
+        "city",
+        "country",
+        "created_at",
+        "updated_at",
+        "metadata",
+    ]
+    assert len(rows) == 1 + 237
+    assert len({row[0] for row in rows[1:]}) == 237
+    queries = [parse_qs(urlsplit(call.request.url).query) for call in api.calls]
+    assert all("page" not in q and q["limit"] == ["100"] for q in queries)
+    assert queries[1]["starting_after"] == [customer_json(99)["created_at"]]
+    assert queries[2]["starting_after"] == [customer_json(199)["created_at"]]
+
+
+def test_customer_export_row_holds_the_columns_and_metadata_as_json(support, api):
+    customer = customer_json(1, metadata={"tier": "gold", "visits": 3})
+    api.get(CUSTOMERS_URL, json=list_json([customer], has_more=False))
+
+    rows = rows_of(support.get(EXPORT))
+
+    assert rows[1] == [
+        customer["id"],
+        "crm-1",
+        "Customer 1",
+        "customer1@example.com",
+        "'+4790000001",
+        "Oslo",
+        "NO",
+        "2024-05-31T23:59:00+00:00",
+        "",
+        '{"tier": "gold", "visits": 3}',
+    ]
+
+
+def test_customer_export_formula_cells_are_neutralised(support, api):
+    customer = customer_json(
+        1, name='=HYPERLINK("http://x")', email="@SUM(1)", source_id="-2+3", description="x"
+    )
+    customer["address"] = {"city": "\tcmd", "country": "\rNO"}
+    api.get(CUSTOMERS_URL, json=list_json([customer], has_more=False))
+
+    row = rows_of(support.get(EXPORT))[1]
+
+    assert row[1:4] == ["'-2+3", '\'=HYPERLINK("http://x")', "'@SUM(1)"]
+    assert row[5:7] == ["'\tcmd", "'\rNO"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1", "'=1"), ("+1", "'+1"), ("-1", "'-1"), ("@a", "'@a"), ("a=1", "a=1"), (None, "")],
+)
+def test_neutralise_formula_prefixes_get_a_quote(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_customer_export_failure_before_first_row_shows_the_error_page(support, api):
+    api.get(CUSTOMERS_URL, status=503, json={"code": 503, "request_id": "v-abc"})
+
+    response = support.get(EXPORT, {"city": "Oslo"})
+
+    assert response.status_code == 502
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "had a problem" in html and "v-abc" in html
+
+
+def test_customer_export_failure_mid_stream_ends_with_a_clear_last_line(support, api):
+    api.get(CUSTOMERS_URL, json=page_of(0, 100, has_more=True))
+    api.get(CUSTOMERS_URL, status=503, json={"code": 503, "request_id": "v-mid"})
+
+    rows = rows_of(support.get(EXPORT))
+
+    assert len(rows) == 1 + 100 + 1
+    assert rows[-1][0].startswith("# EXPORT INCOMPLETE")
+    assert "after 100 customers" in rows[-1][0] and "v-mid" in rows[-1][0]
+
+
+def test_customer_export_no_match_is_a_header_only_file(support, api):
+    api.get(CUSTOMERS_URL, json=list_json([], has_more=False))
+
+    rows = rows_of(support.get(EXPORT, {"email": "nobody@example.com"}))
+
+    assert len(rows) == 1
+
+
+def test_customer_export_invalid_filters_answer_400_without_calling_the_api(support, api):
+    response = support.get(EXPORT, {"created_after": "not-a-date"})
+
+    assert response.status_code == 400
+    assert len(api.calls) == 0
+
+
+# -- against the sandbox, in-process -------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox_customers(db):
+    """250 sandbox customers, one minute apart; the first 100 in Bergen, the rest in Oslo."""
+    from customers.voucherify import get_client
+    from sandbox.models import Customer
+
+    get_client.cache_clear()
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    Customer.objects.using("sandbox").bulk_create(
+        Customer(
+            id=f"cust_{n:024d}",
+            source_id=f"crm-{n}",
+            name=f"Sandbox {n}",
+            email=f"s{n}@example.com",
+            address={"city": "Bergen" if n < 100 else "Oslo", "country": "NO"},
+            city="Bergen" if n < 100 else "Oslo",
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(250)
+    )
+    yield
+    get_client.cache_clear()
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+def test_customer_export_sandbox_streams_all_matching_customers(support, sandbox_customers):
+    rows = rows_of(support.get(EXPORT, {"city": "Oslo"}))
+
+    assert len(rows) == 1 + 150
+    assert {row[5] for row in rows[1:]} == {"Oslo"}
+    assert rows[1][2] == "Sandbox 249"  # newest first
+    assert len({row[0] for row in rows[1:]}) == 150
