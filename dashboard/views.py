@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from customers.voucherify import VoucherifyError, get_client
+from dashboard.audit_forms import AuditFilterForm
+from dashboard.http import render_page
+from dashboard.models import AuditEntry
+
+AUDIT_PAGE_SIZE = 50
 
 
 @require_GET
@@ -30,6 +36,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "voucherify": "reachable", "backend": client.backend})
 
 
+@require_GET
+@permission_required("dashboard.view_audit_log", raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Placeholder until the audit log page lands."""
-    return HttpResponse("Not built yet", status=501)
+    """Every change made through the dashboard, newest first, filterable and paginated."""
+    form = AuditFilterForm(request.GET)
+    context: dict = {"form": form}
+    if form.is_valid():
+        entries = form.filter(AuditEntry.objects.all())
+        page_obj = Paginator(entries, AUDIT_PAGE_SIZE).get_page(form.cleaned_data.get("page"))
+        context.update(
+            page_obj=page_obj,
+            page_range=page_obj.paginator.get_elided_page_range(page_obj.number),
+        )
+    return render_page(request, "dashboard/audit_log.html", context, partial="audit-table")

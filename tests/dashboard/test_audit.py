@@ -164,3 +164,121 @@ def test_scrub_customer_twice_is_idempotent(user_for):
 
     assert scrub_customer("cust_1") == 0
     assert AuditEntry.objects.get().customer_id == keyed_hash("cust_1")
+
+
+# -- the audit log page --------------------------------------------------------------------
+
+AUDIT = "/audit/"
+
+
+def record(user, operation="update_customer", customer_id="cust_1", changes=None, error=None):
+    with audited(user, operation, customer_id=customer_id, changes=changes):
+        if error:
+            raise error
+
+
+@pytest.fixture
+def compliance(client_for):
+    return client_for("compliance")
+
+
+def test_audit_log_full_page_shows_changes_outcome_and_request_id(compliance, user_for):
+    support = user_for("support", username="sam")
+    record(support, changes={"phone": ("+1", "+2"), "metadata.tier": (None, "gold")})
+    with pytest.raises(RateLimited):
+        record(support, "delete_customer", error=RateLimited("x", status=429, request_id="v-9"))
+
+    response = compliance.get(AUDIT)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html and 'id="audit-filters"' in html
+    assert "<code>phone</code>: <del>+1</del> → <ins>+2</ins>" in html
+    assert "<code>metadata.tier</code>: <del>∅</del> → <ins>gold</ins>" in html
+    assert '<span class="badge ok">success</span>' in html
+    assert '<span class="badge danger">failed</span>' in html and "429" in html
+    assert "<code>v-9</code>" in html
+    assert 'href="/customers/cust_1/"' in html
+    assert ">sam<" in html
+
+
+def test_audit_log_htmx_request_returns_only_the_table(compliance, user_for):
+    record(user_for("support"))
+
+    response = compliance.get(AUDIT, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="audit-table"')
+    assert "<html" not in html and "audit-filters" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_audit_log_values_are_escaped(compliance, user_for):
+    record(user_for("support"), changes={"name": ("a", "<img src=x onerror=alert(1)>")})
+
+    html = compliance.get(AUDIT).content.decode()
+
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_audit_log_filters_by_user_operation_customer_outcome_and_dates(compliance, user_for):
+    sam, kim = user_for("support", username="sam"), user_for("support", username="kim")
+    record(sam, "update_customer", "cust_a")
+    record(kim, "update_customer", "cust_b")
+    record(sam, "delete_customer", "cust_b")
+    old = AuditEntry.objects.create(
+        username="sam", operation="delete_customer", customer_id="cust_b", outcome="success"
+    )
+    AuditEntry.objects.filter(pk=old.pk).update(
+        created_at=datetime.datetime(2020, 1, 5, 12, tzinfo=datetime.UTC)
+    )
+
+    def shown(**params):
+        html = compliance.get(AUDIT, params).content.decode()
+        return html.count("<tr>\n          <td><time")
+
+    assert shown() == 4
+    assert shown(user="sam") == 3
+    assert shown(user="sam", operation="delete_customer") == 2
+    assert shown(customer_id="cust_b") == 3
+    assert shown(outcome="failed") == 0
+    assert shown(date_from="2020-01-05", date_to="2020-01-05") == 1
+    assert shown(date_to="2020-01-04") == 0
+
+
+def test_audit_log_erased_customer_is_found_by_the_id_it_had(compliance, user_for):
+    record(user_for("support"), customer_id="cust_gone", changes={"email": ("a@x.io", "b@x.io")})
+    scrub_customer("cust_gone")
+
+    html = compliance.get(AUDIT, {"customer_id": "cust_gone"}).content.decode()
+
+    assert "erased</span>" in html
+    assert "a@x.io" not in html and "cust_gone" not in html.split('id="audit-table"')[1]
+    assert "<del>[erased]</del>" in html
+
+
+def test_audit_log_paginates_fifty_per_page_keeping_filters(compliance, user_for):
+    user = user_for("support", username="sam")
+    AuditEntry.objects.bulk_create(
+        AuditEntry(username="sam", user=user, operation="update_customer", outcome="success")
+        for _ in range(120)
+    )
+
+    response = compliance.get(AUDIT, {"user": "sam", "page": "2"})
+
+    html = response.content.decode()
+    assert "120 entries" in html and "page 2 of 3" in html
+    assert 'href="/audit/?user=sam&amp;page=3"' in html
+    assert html.count("<tr>\n          <td><time") == 50
+
+
+def test_audit_log_invalid_dates_show_an_error(compliance):
+    response = compliance.get(AUDIT, {"date_from": "2024-02-01", "date_to": "2024-01-01"})
+
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_audit_log_empty_says_so(compliance):
+    assert "No audit entries match these filters." in compliance.get(AUDIT).content.decode()
