@@ -94,15 +94,14 @@ def handle_response(response: requests.Response, *, expect_body: bool = True) ->
     raise error_from_status(status, body, retry_after=response.headers.get("Retry-After"))
 
 
-def format_date(value: DateLike) -> str:
-    """ISO 8601 for a query: aware datetimes in UTC with milliseconds and `Z`, dates as is."""
+def format_date(value: date) -> str:
+    """ISO 8601 for a query: datetimes in UTC with milliseconds and `Z` (naive ones are taken
+    as UTC), bare dates as `YYYY-MM-DD`."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return value.isoformat()
 
 
 def _query(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -144,6 +144,27 @@ def test_error_429_retry_after_http_date_gives_seconds():
     assert 85 <= seconds <= 91
 
 
+def test_error_429_retry_after_http_date_without_zone_taken_as_utc():
+    later = datetime.now(UTC) + timedelta(seconds=60)
+
+    seconds = parse_retry_after(later.strftime("%a, %d %b %Y %H:%M:%S -0000"))
+
+    assert 55 <= seconds <= 61
+
+
+def test_error_validation_rule_message_used_when_no_details(client, api):
+    api.post(
+        CUSTOMERS,
+        status=400,
+        json={"code": 400, "message": "Invalid", "error": {"message": "Phone is required"}},
+    )
+
+    with pytest.raises(ValidationFailed) as caught:
+        client.create_customer({})
+
+    assert caught.value.details == "Phone is required"
+
+
 @pytest.mark.parametrize("value", [None, "", "soon"])
 def test_error_429_retry_after_missing_or_garbage_gives_none(value):
     assert parse_retry_after(value) is None
