@@ -1,0 +1,92 @@
+"""/healthz: public, says whether the API answers, and never reveals a setting."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+from django.test import override_settings
+from django.urls import reverse
+
+import customers.voucherify
+from customers.voucherify import get_client
+
+API_URL = "https://api.healthz-secret-host.test"
+APP_ID = "healthz-app-id-7f3a"
+APP_TOKEN = "healthz-app-token-9c1e"
+SECRETS = (API_URL, "healthz-secret-host", APP_ID, APP_TOKEN)
+LIST = {"object": "list", "data_ref": "customers", "customers": [], "total": 0, "has_more": False}
+
+real_voucherify = override_settings(
+    VOUCHERIFY_USE_SANDBOX=False,
+    VOUCHERIFY_API_URL=API_URL,
+    VOUCHERIFY_APP_ID=APP_ID,
+    VOUCHERIFY_APP_TOKEN=APP_TOKEN,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_client():
+    get_client.cache_clear()
+    yield
+    get_client.cache_clear()
+
+
+@pytest.fixture
+def api():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@real_voucherify
+def test_healthz_api_answers_ok_anonymous(client, api):
+    api.get(f"{API_URL}/v1/customers", json=LIST)
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "voucherify": "reachable", "backend": "voucherify"}
+    assert api.calls[0].request.url == f"{API_URL}/v1/customers?limit=1"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_sandbox_backend_named(client, monkeypatch):
+    monkeypatch.setattr(
+        customers.voucherify,
+        "SANDBOX_ADAPTER",
+        "tests.customers.voucherify.test_transport.RecordingAdapter",
+    )
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json()["backend"] == "sandbox"
+
+
+@real_voucherify
+@pytest.mark.parametrize(
+    ("stub", "error"),
+    [
+        ({"status": 401, "json": {"code": 401, "message": f"bad token {APP_TOKEN}"}}, "AuthFailed"),
+        ({"status": 429, "json": {"code": 429, "message": "Too many"}}, "RateLimited"),
+        ({"status": 500, "json": {"code": 500, "message": "Internal"}}, "ServerError"),
+        ({"status": 503, "body": "<html>down</html>"}, "ServerError"),
+        ({"status": 200, "body": "{not json"}, "BadResponse"),
+        ({"body": requests.ReadTimeout(f"{API_URL} timed out")}, "Timeout"),
+        ({"body": requests.ConnectionError(f"{API_URL} refused")}, "ConnectionFailed"),
+    ],
+    ids=["401", "429", "500", "503", "malformed", "timeout", "refused"],
+)
+def test_healthz_api_fails_503_without_settings(client, api, stub, error):
+    api.get(f"{API_URL}/v1/customers", **stub)
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "voucherify": "unreachable", "error": error}
+    body = response.content.decode()
+    assert not any(secret in body for secret in SECRETS)
+
+
+def test_healthz_post_not_allowed(client):
+    assert client.post(reverse("healthz")).status_code == 405
