@@ -9,8 +9,12 @@ import pytest
 @pytest.fixture
 def user_for(db, django_user_model):
     """`user_for("support")`: a new user in that role's group (`support-1`, `support-2`, ...)."""
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
+    from dashboard.roles import sync_roles
+
+    # Transactional tests flush the tables the roles migration filled; put the roles back.
+    sync_roles(Group, Permission)
     made: list[str] = []
 
     def make(role: str, username: str | None = None):

@@ -1,7 +1,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from dashboard.roles import ROLE_PERMISSIONS
+from dashboard.roles import ROLE_PERMISSIONS, sync_roles
 
 
 def create_roles(apps, schema_editor):
@@ -10,13 +10,7 @@ def create_roles(apps, schema_editor):
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="dashboard", codename__in=codenames)
-        )
+    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def delete_roles(apps, schema_editor):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from customers.voucherify import get_client
@@ -12,10 +11,8 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sand
 
 
 @pytest.fixture
-def support_page(sign_in):
-    user = User.objects.create_user("agent", password="correct-horse-battery")
-    user.groups.add(Group.objects.get(name="support"))
-    return sign_in("agent", "correct-horse-battery")
+def support_page(signed_in_as):
+    return signed_in_as("support")
 
 
 def test_profile_loads_fragments_then_edit_metadata_and_save(support_page, dashboard):
