@@ -25,6 +25,8 @@ class Customer(models.Model):
     unsubscribed = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(null=True, db_index=True)
+    # updated_at, or created_at for a customer never updated: what updated_at orders sort by.
+    touched_at = models.DateTimeField(null=True, db_index=True)
     deleted_at = models.DateTimeField(null=True)
     # The source_id before soft deletion, so that a permanent deletion can still find the row.
     original_source_id = models.CharField(max_length=500, null=True)

@@ -286,6 +286,7 @@ def _customer(number, rng, people, filtered, static, consents, loyalty_tiers):
         summary=_summary(rng, created),
         loyalty=_loyalty(rng, loyalty_tiers),
         created_at=created,
+        touched_at=created,
     )
     if rng.random() < 0.8:
         customer.metadata = {
@@ -301,7 +302,7 @@ def _customer(number, rng, people, filtered, static, consents, loyalty_tiers):
     ]
     if rng.random() < 0.35:
         updated = _moment(rng, created, PERIOD_END)
-        customer.updated_at = updated
+        customer.updated_at = customer.touched_at = updated
         snapshot = customer_to_api(customer, with_consents=False)
         activities.append(
             _activity(rng, customer, "customer.updated", {"customer": snapshot}, updated, group)

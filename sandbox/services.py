@@ -31,8 +31,8 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORDERS = {
     "created_at": (F("created_at").asc(), F("id").asc()),
     "-created_at": (F("created_at").desc(), F("id").desc()),
-    "updated_at": (F("updated_at").asc(nulls_last=True), F("id").asc()),
-    "-updated_at": (F("updated_at").desc(nulls_last=True), F("id").desc()),
+    "updated_at": (F("touched_at").asc(), F("id").asc()),
+    "-updated_at": (F("touched_at").desc(), F("id").desc()),
     "source_id": (F("source_id").asc(), F("id").asc()),
     "-source_id": (F("source_id").desc(), F("id").desc()),
 }
@@ -226,7 +226,10 @@ def create_customer(data: Mapping, request_id: str) -> Customer:
             existing = live_customers().filter(source_id=source_id).first()
         if existing is not None:
             return update_customer(existing, cleaned, request_id)
-        customer = Customer(id=ids.customer_id(), source_id=source_id or None, created_at=ids.now())
+        at = ids.now()
+        customer = Customer(
+            id=ids.customer_id(), source_id=source_id or None, created_at=at, touched_at=at
+        )
         _apply(customer, cleaned)
         customer.save(using=DB, force_insert=True)
         record_activity(
@@ -244,7 +247,7 @@ def update_customer(
         if overwrite:
             cleaned = {field: cleaned.get(field) for field in BASE_FIELDS}
         _apply(customer, cleaned)
-        customer.updated_at = ids.now()
+        customer.updated_at = customer.touched_at = ids.now()
         customer.save(using=DB)
         record_activity(
             customer, "customer.updated", {"customer": customer_to_api(customer)}, request_id
@@ -261,7 +264,8 @@ def upsert_by_source_id(
     if existing is not None:
         return update_customer(existing, cleaned, request_id, overwrite=overwrite), True
     with transaction.atomic(using=DB):
-        customer = Customer(id=ids.customer_id(), source_id=source_id, created_at=ids.now())
+        at = ids.now()
+        customer = Customer(id=ids.customer_id(), source_id=source_id, created_at=at, touched_at=at)
         _apply(customer, cleaned)
         customer.save(using=DB, force_insert=True)
         record_activity(
@@ -361,7 +365,7 @@ def update_consents(customer: Customer, changes: Mapping, request_id: str) -> No
             else:
                 continue
             (given if granted else revoked).append(known[consent_id])
-        customer.updated_at = at
+        customer.updated_at = customer.touched_at = at
         customer.save(using=DB)
         snapshot = customer_to_api(customer)
         for type_, consents in (
