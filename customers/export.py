@@ -6,7 +6,7 @@ import csv
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -48,8 +48,11 @@ def neutralise(value: Any) -> str:
     return text
 
 
-def _timestamp(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
+def api_timestamp(value: datetime | None) -> str:
+    """The API's own timestamp format: UTC, milliseconds, `Z` (also the list's cursor)."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def customer_row(customer: Customer) -> list[str]:
@@ -62,8 +65,8 @@ def customer_row(customer: Customer) -> list[str]:
         customer.phone,
         address.city if address else None,
         address.country if address else None,
-        _timestamp(customer.created_at),
-        _timestamp(customer.updated_at),
+        api_timestamp(customer.created_at),
+        api_timestamp(customer.updated_at),
         json.dumps(customer.metadata, ensure_ascii=False, sort_keys=True, default=str)
         if customer.metadata
         else "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from customers.export import customer_csv_response
+from customers.export import api_timestamp, customer_csv_response
 from customers.list_forms import (
     ASCENDING_CURSOR_ORDERS,
     MAX_PAGE,
@@ -27,11 +26,6 @@ from dashboard.http import render_api_problem, render_page
 TEMPLATE = "customers/customer_list.html"
 PARTIAL = "customer-table"
 PAGE_WINDOW = 3  # page links shown either side of the current page
-
-
-def _cursor(value) -> str:
-    """A created_at as the API's own timestamp format (UTC, milliseconds, `Z`)."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -83,8 +77,8 @@ def _pagination(form: CustomerFilterForm, params: dict, result, customers: list)
     last = customers[-1].created_at if customers else None
     # "Older" follows the list in its own direction; "Newer" goes back. In ascending order
     # the roles swap, and the links are named by what they lead to.
-    forward = _cursor(last) if last else None
-    backward = _cursor(first) if first else None
+    forward = api_timestamp(last) if last else None
+    backward = api_timestamp(first) if first else None
     if "page" not in params:  # cursor mode
         reversed_request = bool(data.get("ending_before"))
         more = result.has_more is not False

@@ -79,7 +79,7 @@ def test_customer_export_row_holds_the_columns_and_metadata_as_json(support, api
         "'+4790000001",
         "Oslo",
         "NO",
-        "2024-05-31T23:59:00+00:00",
+        "2024-05-31T23:59:00.000Z",
         "",
         '{"tier": "gold", "visits": 3}',
     ]
