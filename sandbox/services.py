@@ -352,6 +352,9 @@ def update_consents(customer: Customer, changes: Mapping, request_id: str) -> No
             customer.unsubscribed = True
         elif changes.get("unsubscribed") is False or any(desired.values()):
             customer.unsubscribed = False
+        known.update(
+            (c.id, c) for c in Consent.objects.using(DB).filter(id__in=set(desired) - set(known))
+        )
         given, revoked = [], []
         for consent_id, granted in desired.items():
             row = current.get(consent_id)
