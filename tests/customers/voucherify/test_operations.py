@@ -12,6 +12,8 @@ import io
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+import requests
+from openapi_core.validation.request.exceptions import InvalidParameter
 
 from customers.voucherify.resources import (
     Activity,
@@ -21,7 +23,7 @@ from customers.voucherify.resources import (
     ImportCsvResult,
     MessageResult,
 )
-from tests.contract import request_examples, response_examples
+from tests.contract import assert_request_matches_contract, request_examples, response_examples
 from tests.customers.voucherify.conftest import (
     BASE_URL,
     ODD_ID,
@@ -401,3 +403,24 @@ def test_list_async_actions_datetime_matches_contract(client, api, sent):
     client.list_async_actions(end_date=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC))
 
     assert query_of(sent()) == {"end_date": "2024-01-02T03:04:05.000Z"}
+
+
+def test_contract_helper_accepts_any_host_and_mount_prefix():
+    request = requests.Request(
+        "GET",
+        "http://127.0.0.1:8123/sandbox/v1/customers/a%2Fb",
+        params={"limit": 5},
+        headers={"X-App-Id": "i", "X-App-Token": "t"},
+    ).prepare()
+
+    assert_request_matches_contract(request)
+    assert request.url == "http://127.0.0.1:8123/sandbox/v1/customers/a%2Fb?limit=5"
+
+
+def test_contract_helper_rejects_what_the_contract_forbids():
+    request = requests.Request(
+        "GET", f"{BASE_URL}/v1/customers", params={"page": 100}, headers={"X-App-Id": "i"}
+    ).prepare()
+
+    with pytest.raises(InvalidParameter):
+        assert_request_matches_contract(request)
