@@ -8,8 +8,7 @@
 Requests sent to any host or mount prefix (a live server's `/sandbox/v1/...`) are checked as if
 sent to `http://sandbox.local`. The spec is parsed once per process (`load_contract` is cached);
 its `servers` list only the Voucherify hosts, so the test base URLs are appended before loading,
-and two errata (see
-`_apply_errata`) are applied so that the contract accepts its own examples.
+and a few errata (`_apply_errata`) are applied so that the contract accepts its own examples.
 """
 
 from __future__ import annotations
