@@ -182,6 +182,9 @@ class VoucherifyClient:
                 data=data,
                 headers=headers,
                 timeout=self.timeout,
+                # requests keeps custom headers (X-App-Token) across hosts on a redirect; the
+                # API never redirects, so an answer of 3xx is an error, not a place to go.
+                allow_redirects=False,
             )
         except requests.Timeout as exc:
             raise Timeout("Voucherify did not answer in time") from exc

@@ -191,6 +191,16 @@ def test_error_405_other_status_base_error(client, api):
     assert caught.value.message == "HTTP Method Not Allowed"
 
 
+def test_error_redirect_not_followed_token_stays_home(client, api):
+    api.get(CUSTOMERS, status=302, headers={"Location": "https://elsewhere.test/steal"})
+
+    with pytest.raises(VoucherifyError) as caught:
+        client.list_customers()
+
+    assert caught.value.status == 302
+    assert len(api.calls) == 1
+
+
 @pytest.mark.parametrize(
     "body",
     [b"{not json", b"", b"[1, 2]", b"<html>maintenance</html>"],
