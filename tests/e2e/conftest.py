@@ -62,7 +62,9 @@ def sign_in(page, dashboard):
         page.get_by_role("button", name="Sign in").click()
         return page
 
-    return _sign_in
+    yield _sign_in
+    # Let htmx requests still in flight finish before the live server's threads are torn down.
+    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture
