@@ -10,7 +10,11 @@ import requests
 from django.conf import settings
 from openapi_schema_validator import OAS30Validator
 
-from tests.contract import assert_matches_contract, contract_document
+from tests.contract import (
+    assert_matches_contract,
+    assert_response_matches_contract,
+    contract_document,
+)
 
 CONTRACT_BASE = "http://testserver/sandbox"  # a server the contract loader already knows
 
@@ -47,12 +51,16 @@ class SandboxHttp:
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.session.request(method, self.url(path), timeout=10, **kwargs)
 
-    def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        """A request whose request and response must both match the contract."""
+    def call(self, method: str, path: str, *, valid_request=True, **kwargs) -> requests.Response:
+        """A request whose response (and request, unless it is meant to be invalid) must
+        match the contract."""
         response = self.request(method, path, **kwargs)
         check = response.request.copy()
         check.url = check.url.replace(self.base, CONTRACT_BASE, 1)
-        assert_matches_contract(check, response)
+        if valid_request:
+            assert_matches_contract(check, response)
+        else:
+            assert_response_matches_contract(check, response)
         return response
 
 
