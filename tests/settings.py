@@ -12,7 +12,7 @@ os.environ["VOUCHERIFY_APP_ID"] = ""
 os.environ["VOUCHERIFY_APP_TOKEN"] = ""
 os.environ.setdefault("SANDBOX_WORKER", "false")
 
-from dashboard.settings import *  # noqa: E402, F403
+from dashboard.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
