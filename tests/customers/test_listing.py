@@ -51,6 +51,17 @@ def test_customer_list_full_page_shows_rows_linking_to_profiles_with_one_call(su
     assert response["Vary"] == "HX-Request" or "HX-Request" in response["Vary"]
 
 
+@pytest.mark.parametrize(("role", "offered"), [("support", True), ("marketing", False)])
+def test_customer_list_new_customer_button_only_for_roles_that_may_create(
+    client_for, api, role, offered
+):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(1)]))
+
+    html = client_for(role).get(LIST).content.decode()
+
+    assert ('href="/customers/new/"' in html) is offered
+
+
 def test_customer_list_htmx_request_returns_only_the_table_fragment(support, api):
     api.get(CUSTOMERS_URL, json=list_json([customer_json(1)]))
 
