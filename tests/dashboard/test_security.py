@@ -1,0 +1,48 @@
+"""Security headers and sign-in on every page."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signin_page_sends_security_headers_and_a_strict_csp(client):
+    response = client.get("/signin/")
+
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_signin_page_loads_htmx_from_our_static_files_not_a_cdn(client):
+    html = client.get("/signin/").content.decode()
+
+    assert '<script src="/static/django_htmx/htmx-2.min.js" defer>' in html
+    assert "unpkg.com" not in html and "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize("url", ["/", "/customers/", "/audit/", "/customers/new/"])
+def test_pages_anonymous_user_is_sent_to_signin(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/signin/?next=")
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+def test_healthz_answers_without_signing_in(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_signin_post_without_csrf_token_is_refused():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/signin/", {"username": "a", "password": "b"})
+
+    assert response.status_code == 403
