@@ -10,13 +10,15 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def alnum(length: int, rng=None) -> str:
-    choice = rng.choice if rng is not None else secrets.choice
-    return "".join(choice(_ALNUM) for _ in range(length))
+    """Random letters and digits; from `rng` (a seeded random.Random) when given."""
+    if rng is not None:
+        return "".join(rng.choices(_ALNUM, k=length))
+    return "".join(secrets.choice(_ALNUM) for _ in range(length))
 
 
 def hexstr(length: int, rng=None) -> str:
     if rng is not None:
-        return "".join(rng.choice("0123456789abcdef") for _ in range(length))
+        return f"{rng.getrandbits(length * 4):0{length}x}"
     return secrets.token_hex((length + 1) // 2)[:length]
 
 

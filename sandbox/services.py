@@ -33,8 +33,9 @@ ORDERS = {
     "-created_at": (F("created_at").desc(), F("id").desc()),
     "updated_at": (F("touched_at").asc(), F("id").asc()),
     "-updated_at": (F("touched_at").desc(), F("id").desc()),
-    "source_id": (F("source_id").asc(), F("id").asc()),
-    "-source_id": (F("source_id").desc(), F("id").desc()),
+    # source_id is unique: no tie-break, so that its index serves the order alone.
+    "source_id": (F("source_id").asc(),),
+    "-source_id": (F("source_id").desc(),),
 }
 # Categories of the activity endpoint's `category` filter.
 EFFECT_TYPES = {"customer.segment.entered", "customer.segment.left"}
