@@ -20,7 +20,7 @@ from sandbox.models import (
     Segment,
     SegmentMembership,
 )
-from sandbox.serializers import customer_to_api, segment_ref
+from sandbox.serializers import activity_to_api, customer_to_api, segment_ref
 
 DB = "sandbox"
 STRING_FIELDS = ("name", "description", "email", "phone")
@@ -227,10 +227,14 @@ def create_customer(data: Mapping, request_id: str) -> Customer:
             existing = live_customers().filter(source_id=source_id).first()
         if existing is not None:
             return update_customer(existing, cleaned, request_id)
+        return _insert_customer(source_id or None, cleaned, request_id)
+
+
+def _insert_customer(source_id: str | None, cleaned: Mapping, request_id: str) -> Customer:
+    """A new customer, with its customer.created activity and its segments."""
+    with transaction.atomic(using=DB):
         at = ids.now()
-        customer = Customer(
-            id=ids.customer_id(), source_id=source_id or None, created_at=at, touched_at=at
-        )
+        customer = Customer(id=ids.customer_id(), source_id=source_id, created_at=at, touched_at=at)
         _apply(customer, cleaned)
         customer.save(using=DB, force_insert=True)
         record_activity(
@@ -264,16 +268,7 @@ def upsert_by_source_id(
     existing = live_customers().filter(source_id=source_id).first()
     if existing is not None:
         return update_customer(existing, cleaned, request_id, overwrite=overwrite), True
-    with transaction.atomic(using=DB):
-        at = ids.now()
-        customer = Customer(id=ids.customer_id(), source_id=source_id, created_at=at, touched_at=at)
-        _apply(customer, cleaned)
-        customer.save(using=DB, force_insert=True)
-        record_activity(
-            customer, "customer.created", {"customer": customer_to_api(customer)}, request_id
-        )
-        evaluate_segments(customer, request_id)
-    return customer, False
+    return _insert_customer(source_id, cleaned, request_id), False
 
 
 def delete_customer(customer: Customer, request_id: str) -> None:
@@ -550,8 +545,6 @@ def _after_id(query, ordering, starting_after_id: str):
 
 def list_activities(customer: Customer, params: Mapping) -> dict:
     """GET /activities (deprecated): total, and a date cursor or an id cursor."""
-    from sandbox.serializers import activity_to_api
-
     limit = parse_int(params, "limit", 1, 100, 10)
     order = params.get("order") or "-created_at"
     if order not in ACTIVITY_ORDERS:
@@ -580,8 +573,6 @@ def list_activities(customer: Customer, params: Mapping) -> dict:
 
 def list_activity(customer: Customer, params: Mapping, event_types: set[str]) -> dict:
     """GET /activity: an id cursor, has_more and more_starting_after."""
-    from sandbox.serializers import activity_to_api
-
     limit = parse_int(params, "limit", 1, 100, 10)
     order = params.get("order") or "-created_at"
     if order not in ("created_at", "-created_at"):
