@@ -54,14 +54,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "dashboard.middleware.private_pages",
+    "dashboard.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -158,12 +159,23 @@ CONTENT_SECURITY_POLICY = {
 # Voucherify. Without an app id and token the dashboard talks to the embedded sandbox.
 VOUCHERIFY_APP_ID = env.str("VOUCHERIFY_APP_ID", default="")
 VOUCHERIFY_APP_TOKEN = env.str("VOUCHERIFY_APP_TOKEN", default="")
-VOUCHERIFY_USE_SANDBOX = not (VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN)
+if bool(VOUCHERIFY_APP_ID) != bool(VOUCHERIFY_APP_TOKEN):
+    # Half a configuration must not quietly fall back to the sandbox's fake data.
+    raise ImproperlyConfigured(
+        "Set both VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN (Voucherify), or neither (sandbox)."
+    )
+VOUCHERIFY_USE_SANDBOX = not VOUCHERIFY_APP_ID
 VOUCHERIFY_API_URL = env.str("VOUCHERIFY_API_URL", default="https://api.voucherify.io")
 VOUCHERIFY_TIMEOUT = env.float("VOUCHERIFY_TIMEOUT", default=10.0)
 
+SANDBOX_DEFAULT_TOKEN = "sandbox-app-token"  # noqa: S105 - public, for local use only
 SANDBOX_APP_ID = env.str("SANDBOX_APP_ID", default="sandbox-app-id")
-SANDBOX_APP_TOKEN = env.str("SANDBOX_APP_TOKEN", default="sandbox-app-token")
+SANDBOX_APP_TOKEN = env.str("SANDBOX_APP_TOKEN", default=SANDBOX_DEFAULT_TOKEN)
+# The sandbox's HTTP API at /sandbox/: only when the sandbox is the backend, and, outside
+# DEBUG, only behind a token of your own (the default one is published in .env.example).
+SANDBOX_SERVE_HTTP = VOUCHERIFY_USE_SANDBOX and (
+    DEBUG or SANDBOX_APP_TOKEN != SANDBOX_DEFAULT_TOKEN
+)
 SANDBOX_BULK_RECORD_CAP = env.int("SANDBOX_BULK_RECORD_CAP", default=100)
 # Start the sandbox's background worker for async actions in this process.
 SANDBOX_WORKER = env.bool("SANDBOX_WORKER", default=True)

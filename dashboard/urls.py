@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,5 +13,6 @@ urlpatterns = [
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
-    path("sandbox/", include("sandbox.urls")),
 ]
+if settings.SANDBOX_SERVE_HTTP:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))

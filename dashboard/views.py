@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -20,20 +21,30 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("customers:list")
 
 
+HEALTH_CACHE_KEY = "dashboard:healthz"
+HEALTH_CACHE_SECONDS = 15  # a public URL must not spend the API's rate limit
+
+
 @require_GET
 @never_cache
 @login_not_required
 def healthz(request: HttpRequest) -> JsonResponse:
     """Whether the Voucherify API (or the sandbox) answers; reveals no setting."""
-    client = get_client()
-    try:
-        client.list_customers(limit=1)
-    except VoucherifyError as error:
-        return JsonResponse(
-            {"status": "error", "voucherify": "unreachable", "error": error.__class__.__name__},
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "voucherify": "reachable", "backend": client.backend})
+    body, status = cache.get(HEALTH_CACHE_KEY) or (None, None)
+    if body is None:
+        client = get_client()
+        try:
+            client.list_customers(limit=1)
+        except VoucherifyError as error:
+            body = {"status": "error", "voucherify": "unreachable", "error": type(error).__name__}
+            status = 503
+        else:
+            body, status = (
+                {"status": "ok", "voucherify": "reachable", "backend": client.backend},
+                200,
+            )
+        cache.set(HEALTH_CACHE_KEY, (body, status), HEALTH_CACHE_SECONDS)
+    return JsonResponse(body, status=status)
 
 
 @require_GET

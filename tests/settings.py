@@ -11,6 +11,8 @@ os.environ.setdefault("SANDBOX_DATABASE_URL", "sqlite://:memory:")
 os.environ["VOUCHERIFY_APP_ID"] = ""
 os.environ["VOUCHERIFY_APP_TOKEN"] = ""
 os.environ.setdefault("SANDBOX_WORKER", "false")
+# A token of our own, so that the sandbox's HTTP API is served with DEBUG off (live server tests).
+os.environ.setdefault("SANDBOX_APP_TOKEN", "test-sandbox-token")
 
 from dashboard.settings import *  # noqa: F403
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
+from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
 import customers.voucherify
 from customers.voucherify import get_client
+from dashboard.views import HEALTH_CACHE_KEY
 
 API_URL = "https://api.healthz-secret-host.test"
 APP_ID = "healthz-app-id-7f3a"
@@ -28,8 +30,10 @@ real_voucherify = override_settings(
 @pytest.fixture(autouse=True)
 def fresh_client():
     get_client.cache_clear()
+    cache.delete(HEALTH_CACHE_KEY)
     yield
     get_client.cache_clear()
+    cache.delete(HEALTH_CACHE_KEY)
 
 
 @pytest.fixture
@@ -90,3 +94,13 @@ def test_healthz_api_fails_503_without_settings(client, api, stub, error):
 
 def test_healthz_post_not_allowed(client):
     assert client.post(reverse("healthz")).status_code == 405
+
+
+@real_voucherify
+def test_healthz_repeated_within_seconds_asks_the_api_once(client, api):
+    api.get(f"{API_URL}/v1/customers", json=LIST)
+
+    statuses = [client.get(reverse("healthz")).status_code for _ in range(5)]
+
+    assert statuses == [200] * 5
+    assert len(api.calls) == 1

@@ -46,3 +46,37 @@ def test_signin_post_without_csrf_token_is_refused():
     response = Client(enforce_csrf_checks=True).post("/signin/", {"username": "a", "password": "b"})
 
     assert response.status_code == 403
+
+
+def test_sandbox_http_api_refuses_requests_without_its_token(client):
+    response = client.get("/sandbox/v1/customers")
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("debug", "token", "served"),
+    [
+        ("true", "", True),
+        ("false", "", False),
+        ("false", "a-token-of-our-own", True),
+    ],
+)
+def test_sandbox_http_api_outside_debug_needs_a_token_of_its_own(debug, token, served):
+    from tests.dashboard.test_settings import PRODUCTION, start
+
+    env = {**PRODUCTION, "DJANGO_DEBUG": debug}
+    if token:
+        env["SANDBOX_APP_TOKEN"] = token
+    result = start("from django.conf import settings as s; print(s.SANDBOX_SERVE_HTTP)", **env)
+
+    assert result.stdout.split() == [str(served)]
+
+
+def test_settings_half_voucherify_credentials_stop_the_start():
+    from tests.dashboard.test_settings import PRODUCTION, start
+
+    result = start(**PRODUCTION, VOUCHERIFY_APP_ID="app-only")
+
+    assert result.returncode != 0
+    assert "Set both VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN" in result.stderr

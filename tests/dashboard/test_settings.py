@@ -20,7 +20,11 @@ PRODUCTION = {
 def start(code: str = "print('started')", **env: str) -> subprocess.CompletedProcess:
     """Set Django up on the real settings in a fresh interpreter with exactly this environment
     (a developer's .env is not read)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VOUCHERIFY_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "VOUCHERIFY_", "SANDBOX_"))
+    }
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
