@@ -177,6 +177,8 @@ SANDBOX_SERVE_HTTP = VOUCHERIFY_USE_SANDBOX and (
     DEBUG or SANDBOX_APP_TOKEN != SANDBOX_DEFAULT_TOKEN
 )
 SANDBOX_BULK_RECORD_CAP = env.int("SANDBOX_BULK_RECORD_CAP", default=100)
+# Answer 429 past this many calls a minute per app, as Voucherify's plans do (0 = no limit).
+SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
 # Start the sandbox's background worker for async actions in this process.
 SANDBOX_WORKER = env.bool("SANDBOX_WORKER", default=True)
 

@@ -86,7 +86,7 @@ def api(methods: tuple[str, ...] | None = None):
         @login_not_required
         def wrapper(request, *args, **kwargs):
             request_id = ids.request_id()
-            limit = getattr(settings, "SANDBOX_RATE_LIMIT_PER_MINUTE", 0)
+            limit = settings.SANDBOX_RATE_LIMIT_PER_MINUTE
             headers = {}
             try:
                 _authenticate(request)
