@@ -103,11 +103,7 @@ class CustomerFilterForm(forms.Form):
     @property
     def has_filters(self) -> bool:
         """Whether any filter narrows the list (order and page size do not)."""
-        return any(
-            self.cleaned_data.get(name)
-            for name in self.FILTER_FIELDS
-            if name not in ("order", "limit")
-        )
+        return bool(self.used_filter_names())
 
     def filters(self) -> dict[str, Any]:
         """The filters as `list_customers`/`iter_customers` keywords, None ones left out."""
@@ -128,6 +124,19 @@ class CustomerFilterForm(forms.Form):
             if data.get(end):
                 filters[f"{key}_before"] = _day_end(data[end])
         return {key: value for key, value in filters.items() if value is not None}
+
+    def export_filters(self) -> dict[str, Any]:
+        """`filters()` without `order`: the export walks the created_at cursor, which only
+        pages a list ordered by creation (any other order would skip customers)."""
+        return {key: value for key, value in self.filters().items() if key != "order"}
+
+    def used_filter_names(self) -> list[str]:
+        """The names of the filters that narrow the list (never their values)."""
+        return [
+            name
+            for name in self.FILTER_FIELDS
+            if name not in ("order", "limit") and self.cleaned_data.get(name)
+        ]
 
     def list_request(self) -> tuple[dict[str, Any], bool]:
         """The `list_customers` keywords for this page, and whether the result is reversed.

@@ -140,6 +140,6 @@ def customer_export(request: HttpRequest) -> HttpResponse:
             request, TEMPLATE, {"form": form, "search": CustomerSearchForm()}, status=400
         )
     try:
-        return customer_csv_response(get_client(), form.filters())
+        return customer_csv_response(get_client(), form.export_filters())
     except VoucherifyError as error:
         return render_api_problem(request, error, "api_problem.html")

@@ -42,7 +42,8 @@ CONNECT_TIMEOUT = 3.05  # just above a multiple of 3 s, the TCP retransmission w
 # `starting_after` cursors of the JS SDK's scroll() (API_NOTES quirk 12).
 CURSOR_ASCENDING_START = "1970-01-01T00:00:00Z"
 CURSOR_DESCENDING_START = "2200-01-01T00:00:00Z"
-ASCENDING_ORDERS = frozenset({"created_at", "updated_at"})
+# The only orders the created_at cursor can walk without skipping anyone.
+CURSOR_ORDERS = frozenset({None, "created_at", "-created_at"})
 
 DateLike = datetime | date | str
 
@@ -257,8 +258,23 @@ class VoucherifyClient:
         Like the JS SDK's scroll(): the cursor is the oldest (descending) or newest (ascending)
         `created_at` seen so far. Customers already yielded at that boundary timestamp are
         skipped by id, in case the API treats the cursor as inclusive.
+
+        The cursor compares `created_at`, so it only walks lists ordered by creation: any
+        other `order` (updated_at, source_id) would skip customers, and raises `ValueError`
+        here, before any request.
         """
-        ascending = order in ASCENDING_ORDERS
+        if order not in CURSOR_ORDERS:
+            raise ValueError(
+                f"iter_customers walks the created_at cursor; order={order!r} would skip "
+                "customers (use created_at, -created_at or None)"
+            )
+        return self._walk_customers(limit, order == "created_at", filters)
+
+    def _walk_customers(
+        self, limit: int, ascending: bool, filters: Mapping[str, Any]
+    ) -> Iterator[Customer]:
+        # Descending is the documented default order of the cursor: sent without `order`.
+        order = "created_at" if ascending else None
         cursor = CURSOR_ASCENDING_START if ascending else CURSOR_DESCENDING_START
         boundary: datetime | None = None
         seen_at_boundary: set[str | None] = set()

@@ -2,19 +2,27 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
+import responses
 from responses import matchers
 
 from customers.export import neutralise
+from customers.list_forms import ORDER_CHOICES
+from customers.voucherify.resources import parse_datetime
 from tests.customers.api_stubs import CUSTOMERS_URL, api, customer_json, list_json
 
 __all__ = ["api"]
 
 pytestmark = pytest.mark.django_db
 EXPORT = "/customers/export.csv"
+
+
+def query_of(call) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(call.request.url).query)
 
 
 def rows_of(response) -> list[list[str]]:
@@ -63,6 +71,51 @@ def test_customer_export_walks_every_page_with_the_cursor_and_filters(support, a
     assert all("page" not in q and q["limit"] == ["100"] for q in queries)
     assert queries[1]["starting_after"] == [customer_json(99)["created_at"]]
     assert queries[2]["starting_after"] == [customer_json(199)["created_at"]]
+
+
+def cursor_api(customers: list[dict]):
+    """A `responses` callback answering like the API: the `starting_after` cursor compares
+    created_at (strictly before it, or after it for order=created_at) while the rows are
+    sorted by the requested order, so a walk in any other order skips customers."""
+
+    def answer(request):
+        query = dict(parse_qsl(urlsplit(request.url).query))
+        cursor = parse_datetime(query["starting_after"])
+        order = query.get("order", "-created_at")
+        key = order.lstrip("-")
+        if order == "created_at":
+            found = [c for c in customers if parse_datetime(c["created_at"]) > cursor]
+        else:
+            found = [c for c in customers if parse_datetime(c["created_at"]) < cursor]
+        found.sort(key=lambda c: c.get(key) or "", reverse=order.startswith("-"))
+        limit = int(query["limit"])
+        body = list_json(found[:limit], total=len(found), has_more=len(found) > limit)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    return answer
+
+
+@pytest.mark.parametrize("order", ["", *(value for value, _ in ORDER_CHOICES)])
+def test_customer_export_any_list_order_exports_every_match_in_creation_order(support, api, order):
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    customers = [
+        customer_json(
+            n,
+            created_at=start + timedelta(minutes=n),
+            # updated_at and source_id run against creation order
+            updated_at=(start + timedelta(days=1, minutes=-n)).isoformat().replace("+00:00", "Z"),
+            source_id=f"crm-{(n * 7919) % 230:03d}",
+        )
+        for n in range(230)
+    ]
+    api.add_callback(responses.GET, CUSTOMERS_URL, callback=cursor_api(customers))
+
+    rows = rows_of(support.get(EXPORT, {"order": order} if order else {}))[1:]
+
+    assert len(rows) == 230
+    assert [row[0] for row in rows] == [c["id"] for c in reversed(customers)]
+    assert len(api.calls) == 3
+    assert all("order" not in query_of(call) for call in api.calls)
 
 
 def test_customer_export_row_holds_the_columns_and_metadata_as_json(support, api):

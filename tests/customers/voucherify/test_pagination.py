@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 import responses
 
 from customers.voucherify.resources import parse_datetime
@@ -82,6 +83,35 @@ def test_iter_customers_ascending_order_starts_at_epoch_and_moves_forward(client
         "2024-03-01T12:01:00.000Z",
         "2024-03-01T12:03:00.000Z",
     ]
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        (None, [f"cust_{n:05d}" for n in reversed(range(7))]),
+        ("-created_at", [f"cust_{n:05d}" for n in reversed(range(7))]),
+        ("created_at", [f"cust_{n:05d}" for n in range(7)]),
+    ],
+)
+def test_iter_customers_created_at_orders_walk_every_page(client, api, order, expected):
+    customers = [_customer(n, T0 + timedelta(minutes=n)) for n in range(7)]
+    api.add_callback(responses.GET, CUSTOMERS, callback=_fake_api(customers))
+
+    seen = [c.id for c in client.iter_customers(limit=2, order=order)]
+
+    assert seen == expected
+    assert len(api.calls) == 4
+    # Descending is the cursor's default order, sent without `order`.
+    sent_orders = {query_of(call.request).get("order") for call in api.calls}
+    assert sent_orders == ({"created_at"} if order == "created_at" else {None})
+
+
+@pytest.mark.parametrize("order", ["updated_at", "-updated_at", "source_id", "-source_id", ""])
+def test_iter_customers_order_the_cursor_cannot_walk_raises_before_any_request(client, api, order):
+    with pytest.raises(ValueError, match="created_at cursor"):
+        client.iter_customers(order=order)
+
+    assert len(api.calls) == 0
 
 
 def test_iter_customers_inclusive_cursor_duplicates_skipped_by_id(client, api):
