@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,33 +74,58 @@ def customer_row(customer: Customer) -> list[str]:
     return [neutralise(cell) for cell in cells]
 
 
-def _lines(first: Customer | None, rest: Iterator[Customer]) -> Iterator[str]:
+class ExportStopped(Exception):
+    """The download ended before the last row: the browser went away."""
+
+
+# Told, once the stream ends, how many customer rows were written and why it stopped early
+# (None when the file is complete).
+OnEnd = Callable[[int, BaseException | None], None]
+
+
+def _lines(first: Customer | None, rest: Iterator[Customer], on_end: OnEnd) -> Iterator[str]:
     writer = csv.writer(Echo())
-    yield writer.writerow(COLUMNS)
-    if first is None:
-        return
-    yield writer.writerow(customer_row(first))
-    written = 1
+    written = 0
+    error: BaseException | None = None
     try:
-        for customer in rest:
-            yield writer.writerow(customer_row(customer))
-            written += 1
-    except VoucherifyError as error:
-        # The status line is long gone: say so in the file itself, where the reader looks.
-        logger.warning("CSV export stopped after %s rows: %r", written, error)
-        request_id = f" (request id {error.request_id})" if error.request_id else ""
-        yield writer.writerow(
-            [
-                f"# EXPORT INCOMPLETE: Voucherify failed after {written} customers"
-                f"{request_id}. Export again to get the full list."
-            ]
-        )
+        yield writer.writerow(COLUMNS)
+        if first is None:
+            return
+        written = 1
+        yield writer.writerow(customer_row(first))
+        try:
+            for customer in rest:
+                written += 1
+                yield writer.writerow(customer_row(customer))
+        except VoucherifyError as failure:
+            error = failure
+            # The status line is long gone: say so in the file itself, where the reader looks.
+            logger.warning("CSV export stopped after %s rows: %r", written, failure)
+            request_id = f" (request id {failure.request_id})" if failure.request_id else ""
+            yield writer.writerow(
+                [
+                    f"# EXPORT INCOMPLETE: Voucherify failed after {written} customers"
+                    f"{request_id}. Export again to get the full list."
+                ]
+            )
+    except GeneratorExit:
+        error = error or ExportStopped()
+        raise
+    except Exception as failure:
+        error = failure
+        raise
+    finally:
+        on_end(written, error)
+
+
+def _ignore(rows: int, error: BaseException | None) -> None:
+    return None
 
 
 def customer_csv_response(
-    client: VoucherifyClient, filters: Mapping[str, Any]
+    client: VoucherifyClient, filters: Mapping[str, Any], *, on_end: OnEnd = _ignore
 ) -> StreamingHttpResponse:
-    """Stream every customer matching `filters` as CSV.
+    """Stream every customer matching `filters` as CSV; `on_end` hears how it ended.
 
     The first page is fetched before the response starts, so that a failure there raises
     `VoucherifyError` to the view (an error page, not a broken download).
@@ -109,7 +134,7 @@ def customer_csv_response(
     first = next(customers, None)
     filename = f"customers-{timezone.now():%Y%m%d-%H%M%S}.csv"
     response = StreamingHttpResponse(
-        _lines(first, customers), content_type="text/csv; charset=utf-8"
+        _lines(first, customers, on_end), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

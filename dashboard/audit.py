@@ -115,7 +115,14 @@ def _new_entry(user, operation: str, customer_id: str, changes) -> AuditEntry:
     )
 
 
-def _save(entry: AuditEntry) -> None:
+def _save(entry: AuditEntry, error: BaseException | None = None) -> None:
+    """Save `entry` as `success`, or as `failed` with `error`'s status/key and request id."""
+    if error is None:
+        entry.outcome = AuditEntry.Outcome.SUCCESS
+    else:
+        entry.outcome = AuditEntry.Outcome.FAILED
+        entry.error = _error_summary(error)[:255]
+        entry.request_id = (getattr(error, "request_id", None) or "")[:64]
     entry.changes = normalise_changes(entry.changes)
     entry.customer_id = entry.customer_id or ""
     entry.save()
@@ -138,13 +145,21 @@ def audited(
     try:
         yield entry
     except Exception as error:
-        entry.outcome = AuditEntry.Outcome.FAILED
-        entry.error = _error_summary(error)[:255]
-        entry.request_id = (getattr(error, "request_id", None) or "")[:64]
-        _save(entry)
+        _save(entry, error)
         raise
-    entry.outcome = AuditEntry.Outcome.SUCCESS
     _save(entry)
+
+
+def record_export(
+    user, *, rows: int, filters: Iterable[str], error: BaseException | None = None
+) -> AuditEntry:
+    """One `export_customers` entry, saved when the download ends: who, when, the outcome,
+    the rows written and the NAMES of the filters used; never their values (an email or a
+    name filter is personal data, and an export names no single customer to scrub)."""
+    changes = {"rows": (None, rows), "filters": (None, sorted(filters))}
+    entry = _new_entry(user, "export_customers", "", changes)
+    _save(entry, error)
+    return entry
 
 
 def scrub_customer(customer_id: str, *, also: Iterable[str] = ()) -> int:

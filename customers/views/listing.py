@@ -21,6 +21,7 @@ from customers.list_forms import (
     CustomerSearchForm,
 )
 from customers.voucherify import NotFound, VoucherifyError, get_client
+from dashboard.audit import record_export
 from dashboard.http import render_api_problem, render_page
 
 TEMPLATE = "customers/customer_list.html"
@@ -139,7 +140,13 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         return render_page(
             request, TEMPLATE, {"form": form, "search": CustomerSearchForm()}, status=400
         )
+    filter_names = form.used_filter_names()
+
+    def audit(rows: int, error: BaseException | None = None) -> None:
+        record_export(request.user, rows=rows, filters=filter_names, error=error)
+
     try:
-        return customer_csv_response(get_client(), form.export_filters())
+        return customer_csv_response(get_client(), form.export_filters(), on_end=audit)
     except VoucherifyError as error:
+        audit(0, error)
         return render_api_problem(request, error, "api_problem.html")

@@ -8,11 +8,13 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 import responses
+from django.test import Client
 from responses import matchers
 
 from customers.export import neutralise
 from customers.list_forms import ORDER_CHOICES
 from customers.voucherify.resources import parse_datetime
+from dashboard.models import AuditEntry
 from tests.customers.api_stubs import CUSTOMERS_URL, api, customer_json, list_json
 
 __all__ = ["api"]
@@ -187,6 +189,69 @@ def test_customer_export_no_match_is_a_header_only_file(support, api):
     rows = rows_of(support.get(EXPORT, {"email": "nobody@example.com"}))
 
     assert len(rows) == 1
+
+
+def test_customer_export_complete_download_is_audited_with_count_and_filter_names(user_for, api):
+    client = Client()
+    client.force_login(user_for("support", username="sam"))
+    for start, count, more in ((0, 100, True), (100, 37, False)):
+        api.get(CUSTOMERS_URL, json=page_of(start, count, has_more=more))
+
+    response = client.get(EXPORT, {"email": "ann@example.com", "city": "Oslo", "order": ""})
+    assert not AuditEntry.objects.exists()  # recorded when the stream ends, not before
+    rows = rows_of(response)
+
+    entry = AuditEntry.objects.get()
+    assert len(rows) == 1 + 137
+    assert (entry.operation, entry.username, entry.outcome) == (
+        "export_customers",
+        "sam",
+        "success",
+    )
+    assert entry.changes["rows"]["new"] == 137
+    assert entry.changes["filters"]["new"] == ["city", "email"]
+    assert "ann@example.com" not in json.dumps(entry.changes) and "Oslo" not in str(entry.changes)
+
+
+def test_customer_export_failure_mid_stream_is_audited_as_failed_with_rows_written(support, api):
+    api.get(CUSTOMERS_URL, json=page_of(0, 100, has_more=True))
+    api.get(CUSTOMERS_URL, status=503, json={"code": 503, "request_id": "v-mid"})
+
+    rows_of(support.get(EXPORT))
+
+    entry = AuditEntry.objects.get()
+    assert (entry.operation, entry.outcome) == ("export_customers", "failed")
+    assert entry.changes["rows"]["new"] == 100
+    assert entry.changes["filters"]["new"] == []
+    assert entry.request_id == "v-mid" and entry.error == "503"
+
+
+def test_customer_export_failure_before_first_row_is_audited_as_failed(support, api):
+    api.get(CUSTOMERS_URL, status=503, json={"code": 503, "request_id": "v-abc"})
+
+    support.get(EXPORT, {"segment_id": "seg_1"})
+
+    entry = AuditEntry.objects.get()
+    assert (entry.operation, entry.outcome, entry.request_id) == (
+        "export_customers",
+        "failed",
+        "v-abc",
+    )
+    assert entry.changes["rows"]["new"] == 0
+    assert entry.changes["filters"]["new"] == ["segment_id"]
+
+
+def test_customer_export_download_abandoned_is_audited_as_failed(support, api):
+    api.get(CUSTOMERS_URL, json=page_of(0, 100, has_more=True))
+
+    response = support.get(EXPORT)
+    lines = iter(response.streaming_content)
+    next(lines), next(lines), next(lines)  # the header and two rows, then the browser leaves
+    response.close()
+
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.error) == ("failed", "ExportStopped")
+    assert entry.changes["rows"]["new"] == 2
 
 
 def test_customer_export_invalid_filters_answer_400_without_calling_the_api(support, api):

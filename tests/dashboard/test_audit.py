@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from customers.voucherify.errors import NotFound, RateLimited
-from dashboard.audit import ERASED, audited, diff, keyed_hash, scrub_customer
+from dashboard.audit import ERASED, audited, diff, keyed_hash, record_export, scrub_customer
 from dashboard.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +200,16 @@ def test_audit_log_full_page_shows_changes_outcome_and_request_id(compliance, us
     assert "<code>v-9</code>" in html
     assert 'href="/customers/cust_1/"' in html
     assert ">sam<" in html
+
+
+def test_audit_log_shows_an_export_with_rows_and_filter_names(compliance, user_for):
+    record_export(user_for("support", username="sam"), rows=137, filters=["email", "city"])
+
+    html = compliance.get(AUDIT, {"operation": "export_customers"}).content.decode()
+
+    assert "<code>export_customers</code>" in html
+    assert "137 rows exported; filters: city, email" in html
+    assert '<span class="badge ok">success</span>' in html
 
 
 def test_audit_log_htmx_request_returns_only_the_table(compliance, user_for):
