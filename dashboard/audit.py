@@ -115,8 +115,13 @@ def _new_entry(user, operation: str, customer_id: str, changes) -> AuditEntry:
     )
 
 
-def _save(entry: AuditEntry, error: BaseException | None = None) -> None:
-    """Save `entry` as `success`, or as `failed` with `error`'s status/key and request id."""
+def _save(
+    entry: AuditEntry, error: BaseException | None = None, *, names_only: bool = False
+) -> None:
+    """Save `entry` as `success`, or as `failed` with `error`'s status/key and request id.
+
+    `names_only` keeps the changed field names and drops their values.
+    """
     if error is None:
         entry.outcome = AuditEntry.Outcome.SUCCESS
     else:
@@ -124,6 +129,8 @@ def _save(entry: AuditEntry, error: BaseException | None = None) -> None:
         entry.error = _error_summary(error)[:255]
         entry.request_id = (getattr(error, "request_id", None) or "")[:64]
     entry.changes = normalise_changes(entry.changes)
+    if names_only:
+        entry.changes = {field: {} for field in entry.changes}
     entry.customer_id = entry.customer_id or ""
     entry.save()
 
@@ -139,15 +146,17 @@ def audited(
     """Record `operation` (a service method name) as one `AuditEntry` whatever its outcome.
 
     The yielded entry is unsaved until the block ends; set `customer_id` or `changes` on it
-    when they are only known after the call.
+    when they are only known after the call. An entry that ends with no `customer_id` (a
+    failed create) keeps the changed field names only: `scrub_customer` finds entries by
+    customer id, so values stored there could never be erased.
     """
     entry = _new_entry(user, operation, customer_id, changes)
     try:
         yield entry
     except Exception as error:
-        _save(entry, error)
+        _save(entry, error, names_only=not entry.customer_id)
         raise
-    _save(entry)
+    _save(entry, names_only=not entry.customer_id)
 
 
 def record_export(

@@ -69,10 +69,51 @@ def test_audited_unexpected_error_records_failed_with_class_name(user_for):
 
 def test_audited_dates_in_changes_are_stored_as_iso_strings(user_for):
     changes = {"birthdate": (None, datetime.date(1990, 5, 17))}
-    with audited(user_for("support"), "update_customer", changes=changes):
+    with audited(user_for("support"), "update_customer", customer_id="cust_1", changes=changes):
         pass
 
     assert AuditEntry.objects.get().changes == {"birthdate": {"old": None, "new": "1990-05-17"}}
+
+
+def test_audited_failed_without_customer_id_keeps_field_names_only(user_for):
+    changes = {"email": (None, "ann@example.com"), "metadata.tier": (None, "gold")}
+    with (
+        pytest.raises(RateLimited),
+        audited(user_for("support"), "create_customer", changes=changes),
+    ):
+        raise RateLimited("x", status=429)
+
+    entry = AuditEntry.objects.get()
+    assert entry.changes == {"email": {}, "metadata.tier": {}}
+    assert "ann@example.com" not in str(AuditEntry.objects.values_list())
+
+
+def test_audited_failed_with_customer_id_keeps_values(user_for):
+    changes = {"email": ("ann@example.com", "ann@new.example")}
+    with (
+        pytest.raises(RateLimited),
+        audited(user_for("support"), "create_customer", customer_id="cust_1", changes=changes),
+    ):
+        raise RateLimited("x", status=429)
+
+    assert AuditEntry.objects.get().changes == {
+        "email": {"old": "ann@example.com", "new": "ann@new.example"}
+    }
+
+
+def test_scrub_customer_failed_create_left_no_value_to_scrub(user_for):
+    user = user_for("support")
+    changes = {"source_id": (None, "crm-42"), "email": (None, "ann@example.com")}
+    with pytest.raises(RateLimited), audited(user, "create_customer", changes=changes):
+        raise RateLimited("x", status=429)
+
+    # Erasure cannot find the entry (it has no customer id) ...
+    assert scrub_customer("cust_1", also=["crm-42"]) == 0
+    # ... and nothing personal was kept in it.
+    entry = AuditEntry.objects.get()
+    assert entry.changes == {"email": {}, "source_id": {}}
+    assert "ann@" not in str(AuditEntry.objects.values_list())
+    assert "crm-42" not in str(AuditEntry.objects.values_list())
 
 
 def test_audited_user_deleted_later_keeps_username_snapshot(user_for):
@@ -210,6 +251,22 @@ def test_audit_log_shows_an_export_with_rows_and_filter_names(compliance, user_f
     assert "<code>export_customers</code>" in html
     assert "137 rows exported; filters: city, email" in html
     assert '<span class="badge ok">success</span>' in html
+
+
+def test_audit_log_entry_without_values_shows_field_names_only(compliance, user_for):
+    with pytest.raises(RateLimited):
+        record(
+            user_for("support"),
+            "create_customer",
+            customer_id="",
+            changes={"email": (None, "ann@example.com")},
+            error=RateLimited("x", status=429),
+        )
+
+    html = compliance.get(AUDIT).content.decode()
+
+    assert '<code>email</code> <span class="hint">(values not kept: no customer id)</span>' in html
+    assert "ann@example.com" not in html
 
 
 def test_audit_log_htmx_request_returns_only_the_table(compliance, user_for):
