@@ -22,6 +22,8 @@ MAX_PAGE = 99  # the API's cap (ParameterPage99); the created_at cursor goes fur
 # The `starting_after` cursor compares created_at: it only pages orders by created_at.
 DESCENDING_CURSOR_ORDERS = ("", "-created_at")
 ASCENDING_CURSOR_ORDERS = ("created_at",)
+BROKEN_CURSOR = "Not a position in the list: the link was cut short or edited."
+POSITION_FIELDS = ("page", "starting_after", "ending_before")
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -58,9 +60,13 @@ class CustomerFilterForm(forms.Form):
         empty_value=DEFAULT_LIMIT,
         label="Per page",
     )
-    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
-    starting_after = forms.DateTimeField(required=False)
-    ending_before = forms.DateTimeField(required=False)
+    page = forms.IntegerField(required=False, min_value=1, label="Page")
+    starting_after = forms.DateTimeField(
+        required=False, label="Page link", error_messages={"invalid": BROKEN_CURSOR}
+    )
+    ending_before = forms.DateTimeField(
+        required=False, label="Page link", error_messages={"invalid": BROKEN_CURSOR}
+    )
 
     # The fields a person edits; page and cursors travel in the pagination links.
     FILTER_FIELDS = (
@@ -79,6 +85,11 @@ class CustomerFilterForm(forms.Form):
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.FILTER_FIELDS]
 
+    def clean_page(self) -> int | None:
+        """A deep link past the API's cap shows its last page (99) rather than an error."""
+        page = self.cleaned_data.get("page")
+        return min(page, MAX_PAGE) if page else page
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for start, end in (
@@ -92,6 +103,11 @@ class CustomerFilterForm(forms.Form):
         if (data.get("starting_after") or data.get("ending_before")) and not self.cursor_allowed:
             self.add_error("order", "Pages past 99 only work when ordered by creation date.")
         return data
+
+    @property
+    def position_given(self) -> bool:
+        """Whether the query names a page or a cursor (so "page 1" is a way out of an error)."""
+        return any(self.data.get(name) for name in POSITION_FIELDS)
 
     @property
     def cursor_allowed(self) -> bool:

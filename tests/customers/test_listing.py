@@ -274,6 +274,51 @@ def test_customer_list_invalid_filters_show_errors_without_calling_the_api(suppo
     assert len(api.calls) == 0
 
 
+def test_customer_list_htmx_invalid_filters_listed_by_label_inside_the_fragment(support, api):
+    response = support.get(
+        LIST,
+        {"created_after": "2024-02-01", "created_before": "2024-01-01", "city": "Oslo"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="customer-table"')
+    errors = re.search(r"<div[^>]*data-filter-errors.*?</div>", html, re.S).group(0)
+    assert re.sub(r"<[^>]+>|\s+", " ", errors).count("Created to : The end date is before") == 1
+    assert 'href="#id_created_before"' in errors
+    assert "data-first-page" not in errors  # no page link was given: nothing to reset
+    assert len(api.calls) == 0
+
+
+def test_customer_list_page_above_the_cap_shows_page_99(support, api):
+    api.get(
+        CUSTOMERS_URL,
+        match=[matchers.query_param_matcher({"limit": "10", "page": "99"})],
+        json=list_json([customer_json(1)], total=5000),
+    )
+
+    response = support.get(LIST, {"limit": "10", "page": "100"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<span aria-current="page">99</span>' in html
+    assert "data-filter-errors" not in html
+
+
+@pytest.mark.parametrize("cursor", ["starting_after", "ending_before"])
+def test_customer_list_malformed_cursor_explains_and_links_to_page_one(support, api, cursor):
+    response = support.get(
+        LIST, {"city": "Oslo", cursor: "2024-13-99Tgarbage"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="customer-table"')
+    assert "Page link: Not a position in the list" in re.sub(r"<[^>]+>", "", html)
+    first_page = hrefs(response, "data-first-page")
+    assert first_page == ["/customers/?city=Oslo"]
+    assert len(api.calls) == 0
+
+
 def test_customer_list_no_match_shows_empty_state_with_clear_link(support, api):
     api.get(CUSTOMERS_URL, json=list_json([]))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 
@@ -345,6 +346,26 @@ def test_audit_log_invalid_dates_show_an_error(compliance):
 
     assert response.status_code == 200
     assert "The end date is before the start date." in response.content.decode()
+
+
+def test_audit_log_htmx_invalid_filters_listed_by_label_inside_the_fragment(compliance):
+    response = compliance.get(
+        AUDIT, {"date_from": "2024-02-01", "date_to": "2024-01-01"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="audit-table"')
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert "To: The end date is before the start date." in text
+    assert "data-first-page" not in html
+
+
+def test_audit_log_malformed_page_links_to_page_one(compliance):
+    response = compliance.get(AUDIT, {"page": "x", "outcome": "failed"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert "Page: Enter a whole number." in re.sub(r"<[^>]+>", "", html)
+    assert re.search(r'<a href="/audit/\?outcome=failed" data-first-page>Go to page 1</a>', html)
 
 
 def test_audit_log_empty_says_so(compliance):
