@@ -76,6 +76,35 @@ def test_edit_changed_meanwhile_warns_saves_nothing_then_save_anyway_keeps_both_
     assert saved.metadata == {"tier": "gold"}
 
 
+def test_edit_metadata_changed_meanwhile_save_anyway_keeps_the_other_persons_key(
+    support_page, dashboard, ada
+):
+    page = support_page
+    client = get_client()
+    page.goto(f"{dashboard.url}/customers/{ada.id}/edit/")
+    expect(page.get_by_label("Metadata key")).to_have_count(1)
+
+    # Someone else adds a metadata key while the agent changes another one.
+    client.update_customer(ada.id, {"metadata": {"tier": "gold", "since": 2020}})
+    page.get_by_label("Metadata value").first.fill("platinum")
+    save_button(page).click()
+
+    warning = page.get_by_role("alert").filter(has_text="changed since you opened the form")
+    since_row = warning.get_by_role("row").filter(has_text="since")
+    expect(since_row).to_have_count(1)
+    expect(since_row).to_contain_text("2020")
+    expect(warning.get_by_role("row").filter(has_text="tier")).to_have_count(0)
+    assert client.get_customer(ada.id).metadata == {"tier": "gold", "since": 2020}
+
+    warning.get_by_role("button", name="Save anyway").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Customer saved")
+    metadata = page.get_by_role("table").filter(has_text="tier")
+    expect(metadata).to_contain_text("platinum")
+    expect(metadata).to_contain_text("2020")
+    assert client.get_customer(ada.id).metadata == {"tier": "platinum", "since": 2020}
+
+
 def test_create_with_existing_source_id_asks_to_confirm_then_updates_that_customer(
     support_page, dashboard, ada
 ):
