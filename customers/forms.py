@@ -6,16 +6,18 @@ import datetime
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.core import signing
+from django.core.validators import validate_email
 
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
 SCALAR_FIELDS = ("name", "email", "phone", "description", "birthdate")
+MULTILINE_FIELDS = ("description",)
 # Numbers without leading zeros (so that "007" or a postal code stays a string).
 NUMBER_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 TOKEN_RE = re.compile(r"[0-9a-f]{1,32}")
@@ -146,6 +148,19 @@ def metadata_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def json_keys(metadata: Mapping[str, Any] | None) -> set[str]:
+    """The keys whose values are objects or lists (shown and edited as JSON)."""
+    return {str(key) for key, value in (metadata or {}).items() if isinstance(value, dict | list)}
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def new_token() -> str:
     return secrets.token_hex(4)
 
@@ -156,6 +171,7 @@ class MetadataRow:
     key: str = ""
     value: str = ""
     errors: list[str] = field(default_factory=list)
+    is_json: bool = False  # the value was an object or a list: edited and saved as JSON
 
     @property
     def is_blank(self) -> bool:
@@ -170,9 +186,14 @@ class MetadataEditor:
     buttons re-render the form with one row more or less.
     """
 
-    def __init__(self, rows: list[MetadataRow]) -> None:
+    def __init__(self, rows: list[MetadataRow], json_keys: Iterable[str] = ()) -> None:
         self.rows = rows
         self.errors: list[str] = []
+        # Keys whose opened value was an object or a list: their text is parsed back as JSON,
+        # so that saving does not turn them into strings.
+        self.json_keys = frozenset(json_keys)
+        for row in rows:
+            row.is_json = row.key.strip() in self.json_keys
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any] | None) -> MetadataEditor:
@@ -180,10 +201,13 @@ class MetadataEditor:
             MetadataRow(new_token(), str(key), metadata_text(value))
             for key, value in (metadata or {}).items()
         ]
-        return cls(rows or [MetadataRow(new_token())])
+        return cls(rows or [MetadataRow(new_token())], json_keys(metadata))
 
     @classmethod
-    def from_post(cls, data: Mapping[str, Any]) -> MetadataEditor:
+    def from_post(
+        cls, data: Mapping[str, Any], opened_metadata: Mapping[str, Any] | None = None
+    ) -> MetadataEditor:
+        """The posted rows; `opened_metadata` (edit) tells which values are JSON."""
         rows = []
         seen = set()
         for token in data.getlist("meta_row"):
@@ -197,7 +221,7 @@ class MetadataEditor:
                     data.get(f"meta_value_{token}", ""),
                 )
             )
-        return cls(rows)
+        return cls(rows, json_keys(opened_metadata))
 
     def add_row(self) -> None:
         self.rows.append(MetadataRow(new_token()))
@@ -217,6 +241,11 @@ class MetadataEditor:
                 row.errors.append("Give this value a key, or remove the row.")
             elif key in seen:
                 row.errors.append(f"The key “{key}” is used twice.")
+            elif key in self.json_keys and not _is_json(row.value):
+                row.errors.append(
+                    "This value was an object or a list: enter valid JSON "
+                    '(text in double quotes, e.g. "gold"), or remove the row.'
+                )
             seen.add(key)
             valid = valid and not row.errors
         return valid
@@ -225,8 +254,12 @@ class MetadataEditor:
         """Key -> value text of the filled rows (call after `is_valid`)."""
         return {row.key.strip(): row.value for row in self.rows if not row.is_blank}
 
+    def value(self, key: str, text: str) -> Any:
+        """The API value of a row: JSON for the keys that held objects or lists."""
+        return json.loads(text) if key in self.json_keys else metadata_value(text)
+
     def values(self) -> dict[str, Any]:
-        return {key: metadata_value(text) for key, text in self.texts().items()}
+        return {key: self.value(key, text) for key, text in self.texts().items()}
 
     def add_error(self, key: str, message: str) -> bool:
         """Attach an API error to the row holding `key`; False when no row has it."""
@@ -244,8 +277,54 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What the edit form was opened on, signed into its `opened` field: the CustomerBase
+    fields (to send only what the user changed) and the identity the page shows."""
+
+    fields: dict[str, Any]
+    source_id: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.fields.get("name")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.fields.get("metadata") or {}
+
+    def dumps(self) -> str:
+        blob = {"fields": self.fields, "source_id": self.source_id}
+        return signing.dumps(blob, salt=OPENED_SALT, compress=True)
+
+    @classmethod
+    def loads(cls, text: str | None) -> Opened | None:
+        """None when the marker is missing, forged or unreadable."""
+        try:
+            blob = signing.loads(text or "", salt=OPENED_SALT)
+        except signing.BadSignature:
+            return None
+        if not isinstance(blob, dict) or not isinstance(blob.get("fields"), dict):
+            return None
+        return cls(blob["fields"], blob.get("source_id"))
+
+
+def _text(value: Any) -> Any:
+    """A value as compared and sent: browsers post textarea line breaks as CRLF."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _same(mine: Any, theirs: Any) -> bool:
+    """Equal once line breaks are normalised, a blank counting as None."""
+    return (_text(mine) or None) == (_text(theirs) or None)
+
+
 class CustomerForm(forms.Form):
-    """Every CustomerBase field; `source_id` only on create (it is immutable afterwards)."""
+    """Every CustomerBase field; `source_id` only on create (it is immutable afterwards).
+
+    Text fields keep what was typed (`strip=False`): an edit form opened on " Ada" must post
+    back " Ada" unchanged. Single-line values are stripped only when sent (`sent_fields`).
+    """
 
     source_id = forms.CharField(
         label="Source id",
@@ -253,17 +332,27 @@ class CustomerForm(forms.Form):
         max_length=255,
         help_text="Your own id for this customer (CRM id, email…). It cannot be changed later.",
     )
-    name = forms.CharField(required=False, max_length=255)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(required=False, max_length=64)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    name = forms.CharField(required=False, max_length=255, strip=False)
+    # Validated in clean(), and only when changed: a stored address the API accepted must not
+    # block an edit of another field.
+    email = forms.CharField(required=False, strip=False, widget=forms.EmailInput)
+    phone = forms.CharField(required=False, max_length=64, strip=False)
+    description = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     birthdate = forms.DateField(required=False, widget=DateInput())
-    address_line_1 = forms.CharField(label="Address line 1", required=False, max_length=255)
-    address_line_2 = forms.CharField(label="Address line 2", required=False, max_length=255)
-    address_city = forms.CharField(label="City", required=False, max_length=255)
-    address_state = forms.CharField(label="State", required=False, max_length=255)
-    address_postal_code = forms.CharField(label="Postal code", required=False, max_length=64)
-    address_country = forms.CharField(label="Country", required=False, max_length=255)
+    address_line_1 = forms.CharField(
+        label="Address line 1", required=False, max_length=255, strip=False
+    )
+    address_line_2 = forms.CharField(
+        label="Address line 2", required=False, max_length=255, strip=False
+    )
+    address_city = forms.CharField(label="City", required=False, max_length=255, strip=False)
+    address_state = forms.CharField(label="State", required=False, max_length=255, strip=False)
+    address_postal_code = forms.CharField(
+        label="Postal code", required=False, max_length=64, strip=False
+    )
+    address_country = forms.CharField(label="Country", required=False, max_length=255, strip=False)
     # Edit only: what the customer looked like when the form was opened.
     opened_updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
     opened = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -285,29 +374,52 @@ class CustomerForm(forms.Form):
         initial = {name: base.get(name) or "" for name in SCALAR_FIELDS}
         initial.update({f"address_{part}": address.get(part) or "" for part in ADDRESS_PARTS})
         initial["opened_updated_at"] = timestamp(customer.updated_at)
-        initial["opened"] = signing.dumps(base, salt=OPENED_SALT, compress=True)
+        initial["opened"] = Opened(base, customer.source_id).dumps()
         return cls(initial=initial, editing=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        email = (data.get("email") or "").strip()
+        opened = self.opened_fields() if self.editing else None
+        unchanged = opened is not None and _same(data.get("email"), opened.get("email"))
+        if email and not unchanged:
+            try:
+                validate_email(email)
+            except forms.ValidationError as error:
+                self.add_error("email", error)
+        return data
 
     def opened_fields(self) -> dict[str, Any] | None:
         """The customer's fields when the form was opened; None when the marker is unreadable."""
-        try:
-            return signing.loads(self.cleaned_data.get("opened") or "", salt=OPENED_SALT)
-        except signing.BadSignature:
-            return None
+        opened = Opened.loads(self.cleaned_data.get("opened"))
+        return opened.fields if opened else None
 
     def user_fields(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
-        """The form's values as a complete CustomerBase representation (blank -> None)."""
+        """The form's values as a complete CustomerBase representation (blank -> None), as
+        they would be sent: single-line text stripped, line breaks as LF."""
         data = self.cleaned_data
         fields: dict[str, Any] = {}
         for name in SCALAR_FIELDS:
             value = data.get(name)
             if isinstance(value, datetime.date):
                 value = value.isoformat()
+            elif isinstance(value, str):
+                value = _text(value) if name in MULTILINE_FIELDS else value.strip()
             fields[name] = value or None
-        parts = {part: data.get(f"address_{part}") or None for part in ADDRESS_PARTS}
+        parts = {
+            part: (data.get(f"address_{part}") or "").strip() or None for part in ADDRESS_PARTS
+        }
         fields["address"] = parts if any(parts.values()) else None
         fields["metadata"] = dict(metadata)
         return fields
+
+    def _changed(self, name: str, sent: Any, opened: Any) -> bool:
+        """Whether the user changed a field: neither what was posted (as typed) nor what
+        would be sent (stripped) is the opened value."""
+        typed = self.cleaned_data.get(name)
+        if isinstance(typed, datetime.date):
+            typed = typed.isoformat()
+        return not _same(typed, opened) and not _same(sent, opened)
 
     def create_payload(self, editor: MetadataEditor) -> dict[str, Any]:
         """The body of `create_customer`: the filled fields only."""
@@ -338,10 +450,10 @@ class CustomerForm(forms.Form):
         that the result is right whether the API merges or replaces them and a concurrent
         change to another key survives.
         """
-        fields = self.user_fields(editor.values())
+        fields = self.user_fields({})
         payload: dict[str, Any] = {}
         for name in SCALAR_FIELDS:
-            if fields[name] != (opened.get(name) or None):
+            if self._changed(name, fields[name], opened.get(name)):
                 payload[name] = fields[name]
 
         opened_address = opened.get("address") or {}
@@ -349,7 +461,7 @@ class CustomerForm(forms.Form):
         changed_parts = {
             part: user_address.get(part)
             for part in ADDRESS_PARTS
-            if (user_address.get(part) or None) != (opened_address.get(part) or None)
+            if self._changed(f"address_{part}", user_address.get(part), opened_address.get(part))
         }
         if changed_parts:
             address = {**(current.get("address") or {}), **changed_parts}
@@ -358,7 +470,7 @@ class CustomerForm(forms.Form):
         opened_meta = opened.get("metadata") or {}
         texts = editor.texts()
         changed_meta = {
-            key: metadata_value(text)
+            key: editor.value(key, text)
             for key, text in texts.items()
             if key not in opened_meta or metadata_text(opened_meta[key]) != text
         }

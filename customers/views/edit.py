@@ -18,6 +18,7 @@ from customers.forms import (
     CustomerForm,
     MetadataEditor,
     MetadataRow,
+    Opened,
     flatten,
     new_token,
     timestamp,
@@ -100,13 +101,28 @@ def customer_update(request: HttpRequest, customer_id: str) -> HttpResponse:
         return render_page(request, TEMPLATE, context)
 
     form = CustomerForm(request.POST, editing=True)
-    editor = MetadataEditor.from_post(request.POST)
-    context = {"form": form, "metadata": editor, "customer_id": customer_id}
+    # The identity shown on a re-render, and which metadata values are JSON, come from the
+    # signed marker: no API call before the user's input is valid.
+    opened_marker = Opened.loads(request.POST.get("opened"))
+    editor = MetadataEditor.from_post(
+        request.POST, opened_marker.metadata if opened_marker else None
+    )
+    context = {
+        "form": form,
+        "metadata": editor,
+        "customer_id": customer_id,
+        "customer": opened_marker,
+    }
     if _edits_rows(request, editor):
         context["form"] = CustomerForm(initial=_initial(request, form), editing=True)
         return render_page(request, TEMPLATE, context)
     if not (form.is_valid() & editor.is_valid()):
         return render_page(request, TEMPLATE, context)
+    if opened_marker is not None and not form.update_payload(
+        editor, opened_marker.fields, opened_marker.fields
+    ):
+        messages.info(request, "No changes to save.")
+        return redirect("customers:detail", customer_id)
 
     try:
         current = client.get_customer(customer_id)
@@ -126,7 +142,7 @@ def customer_update(request: HttpRequest, customer_id: str) -> HttpResponse:
         editor, opened if opened is not None else current_fields, current_fields
     )
     if not data:
-        messages.info(request, "Nothing changed; the customer was not saved.")
+        messages.info(request, "No changes to save.")
         return redirect("customers:detail", current.id)
     try:
         with audited(

@@ -431,6 +431,73 @@ def test_customer_update_nothing_changed_does_not_save(support, fake):
     assert not AuditEntry.objects.exists()
 
 
+def test_customer_update_untouched_form_as_a_browser_posts_it_says_no_changes(support, fake):
+    fake.customer = make_customer(
+        name="Ada ", description="line1\nline2", metadata={"prefs": {"size": "M"}, "n": 1}
+    )
+    # A browser posts the textarea's line breaks as CRLF.
+    data = edit_post(fake.customer, description="line1\r\nline2")
+
+    response = support.post(reverse("customers:update", args=[CID]), data, follow=True)
+
+    assert response.redirect_chain[0][0] == reverse("customers:detail", args=[CID])
+    assert "No changes to save." in text(response)
+    assert "update_customer" not in fake.calls
+    assert fake.calls["get_customer"] == 1  # the profile after the redirect only
+    assert not AuditEntry.objects.exists()
+
+
+def test_customer_update_nested_metadata_saved_back_as_json(support, fake):
+    fake.customer = make_customer(metadata={"prefs": {"size": "M"}, "tier": "gold"})
+    data = edit_post(fake.customer, metadata={"prefs": {"size": "L"}, "tier": "gold"})
+
+    page = text(support.get(reverse("customers:update", args=[CID])))
+    response = support.post(reverse("customers:update", args=[CID]), data)
+
+    assert "saved back as JSON" in page
+    assert response.status_code == 302
+    assert fake.sent == [
+        ("update_customer", CID, {"metadata": {"prefs": {"size": "L"}, "tier": "gold"}})
+    ]
+
+
+def test_customer_update_nested_metadata_invalid_json_is_a_field_error(support, fake):
+    fake.customer = make_customer(metadata={"prefs": {"size": "M"}})
+    data = edit_post(fake.customer)
+    data["meta_value_0f"] = "{size: L"
+
+    response = support.post(reverse("customers:update", args=[CID]), data)
+
+    page = text(response)
+    assert response.status_code == 200
+    assert "This value was an object or a list: enter valid JSON" in page
+    assert input_value(page, "meta_value_0f") == "{size: L"
+    assert "update_customer" not in fake.calls
+
+
+def test_customer_update_stored_invalid_email_does_not_block_other_edits(support, fake):
+    fake.customer = make_customer(email="ada@@legacy")
+
+    response = support.post(
+        reverse("customers:update", args=[CID]), edit_post(fake.customer, phone="+44 2")
+    )
+
+    assert response.status_code == 302
+    assert fake.sent == [("update_customer", CID, {"phone": "+44 2"})]
+
+
+def test_customer_update_invalid_birthdate_rerender_keeps_name_and_source_id(support, fake):
+    data = edit_post(fake.customer, birthdate="31/02/2000")
+
+    response = support.post(reverse("customers:update", args=[CID]), data)
+
+    page = text(response)
+    assert response.status_code == 200
+    assert "<h1>Edit Ada Lovelace</h1>" in page
+    assert "<code>crm-1</code>" in page
+    assert fake.calls == {}
+
+
 def test_customer_update_changed_since_opened_warns_and_does_not_save(support, fake):
     opened = fake.customer
     data = edit_post(opened, name="Mine", email="mine@example.com")
@@ -576,6 +643,8 @@ def test_customer_update_add_row_without_js_keeps_opened_markers(support, fake):
     assert input_value(page, "name") == "Mine"
     assert input_value(page, "opened_updated_at") == data["opened_updated_at"]
     assert input_value(page, "opened") == data["opened"]
+    assert "<h1>Edit Ada Lovelace</h1>" in page and "<code>crm-1</code>" in page
+    assert "Source id" in page and ">none<" not in page
     assert fake.calls == {}
 
 

@@ -167,7 +167,7 @@ def edit_form(customer, **changes) -> tuple[CustomerForm, MetadataEditor]:
         if key != "meta_row":
             data[key] = meta[key]
     form = CustomerForm(data, editing=True)
-    editor = MetadataEditor.from_post(data)
+    editor = MetadataEditor.from_post(data, customer.metadata)
     assert form.is_valid() and editor.is_valid(), (form.errors, editor.rows)
     return form, editor
 
@@ -223,6 +223,79 @@ def test_customer_form_update_payload_keeps_key_added_concurrently():
     payload = form.update_payload(editor, form.opened_fields(), current.base_fields())
 
     assert payload == {"metadata": {"tier": "gold", "visits": 4, "theirs": 1}}
+
+
+def test_customer_form_update_payload_unchanged_whitespace_and_crlf_is_empty():
+    # What a browser posts back for an untouched form: the values as shown, with the
+    # textarea's line breaks as CRLF.
+    customer = make_customer(name=" Ada ", description="line1\nline2\n", phone="+44 1 ")
+    form, editor = edit_form(customer, description="line1\r\nline2\r\n")
+
+    assert form.update_payload(editor, form.opened_fields(), customer.base_fields()) == {}
+
+
+def test_customer_form_update_payload_whitespace_only_edit_is_no_change():
+    customer = make_customer()
+    form, editor = edit_form(customer, name="Ada Lovelace  ", address_city=" London")
+
+    assert form.update_payload(editor, form.opened_fields(), customer.base_fields()) == {}
+
+
+def test_customer_form_update_payload_changed_text_is_sent_stripped_with_lf():
+    customer = make_customer(description="old")
+    form, editor = edit_form(customer, name=" Ada King ", description="new\r\nlines")
+
+    payload = form.update_payload(editor, form.opened_fields(), customer.base_fields())
+
+    assert payload == {"name": "Ada King", "description": "new\nlines"}
+
+
+NESTED = {"prefs": {"size": "M", "colours": ["red"]}, "tags": ["a", "b"], "tier": "gold"}
+
+
+def test_customer_form_update_payload_nested_metadata_unchanged_is_empty():
+    customer = make_customer(metadata=NESTED)
+    form, editor = edit_form(customer)
+
+    assert form.update_payload(editor, form.opened_fields(), customer.base_fields()) == {}
+
+
+def test_customer_form_update_payload_nested_metadata_edited_keeps_its_type():
+    customer = make_customer(metadata=NESTED)
+    form, editor = edit_form(customer, metadata={"prefs": {"size": "L"}, "tags": []})
+
+    payload = form.update_payload(editor, form.opened_fields(), customer.base_fields())
+
+    assert payload == {"metadata": {"prefs": {"size": "L"}, "tags": [], "tier": "gold"}}
+
+
+def test_metadata_editor_invalid_json_for_a_nested_value_is_a_row_error():
+    editor = MetadataEditor.from_post(
+        meta_post(("prefs", "{size: L}"), ("tier", "{not json either}")), NESTED
+    )
+
+    assert not editor.is_valid()
+    assert "enter valid JSON" in editor.rows[0].errors[0]
+    assert editor.rows[1].errors == []  # was text: stays text
+    assert (editor.rows[0].is_json, editor.rows[1].is_json) == (True, False)
+
+
+def test_customer_form_edit_stored_invalid_email_unchanged_does_not_block_saving():
+    customer = make_customer(email="ada@@legacy")
+    form, editor = edit_form(customer, name="Ada King")
+
+    assert form.update_payload(editor, form.opened_fields(), customer.base_fields()) == {
+        "name": "Ada King"
+    }
+
+
+def test_customer_form_edit_changed_invalid_email_is_an_error():
+    customer = make_customer(email="ada@@legacy")
+    opened = CustomerForm.for_customer(customer)
+    form = CustomerForm(post(**{**opened.initial, "email": "still@@bad"}), editing=True)
+
+    assert not form.is_valid()
+    assert form.errors["email"] == ["Enter a valid email address."]
 
 
 def test_customer_form_opened_fields_tampered_marker_gives_none():
