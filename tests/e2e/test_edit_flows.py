@@ -136,6 +136,24 @@ def test_create_with_existing_source_id_asks_to_confirm_then_updates_that_custom
     assert (updated.phone, updated.email) == ("+1 555 0100", "ada@example.test")
 
 
+def test_create_with_source_id_equal_to_another_customers_id_does_not_promise_to_update_it(
+    support_page, dashboard, ada
+):
+    """The API upserts by source_id only: a source_id that is some customer's *id* creates a
+    new customer, so the page must not say that saving will update that customer."""
+    page = support_page
+    client = get_client()
+    page.goto(f"{dashboard.url}/customers/new/")
+    page.get_by_label("Source id").fill(ada.id)
+    page.get_by_label("Name").fill("Imported Person")
+    page.get_by_role("button", name="Create customer").click()
+
+    expect(page.get_by_role("alert").filter(has_text="already exists")).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("Customer saved")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Imported Person")
+    assert client.get_customer(ada.id).name == "Ada Lovelace"
+
+
 def test_create_with_invalid_email_keeps_every_value_then_saves_after_fix(support_page, dashboard):
     page = support_page
     page.goto(f"{dashboard.url}/customers/new/")
