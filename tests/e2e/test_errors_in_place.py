@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from customers.voucherify import RateLimited, ServerError, get_client
+from customers.views.detail import ACTIVITY_PAGE_SIZE
+from customers.voucherify import RateLimited, ServerError, Timeout, get_client
 from sandbox.models import Customer as SandboxCustomer
 from sandbox.models import Segment, SegmentMembership
 
@@ -121,3 +122,34 @@ def test_list_503_shows_problem_in_table_keeps_filters_then_retry_shows_customer
     expect(table.get_by_role("alert")).to_have_count(0)
     expect(page.get_by_label("City")).to_have_value("London")
     expect(page.get_by_label("Name")).to_have_value("Ada Lovelace")
+
+
+def test_activity_load_more_timeout_shows_in_place_of_the_button_then_retry_appends(
+    support_page, dashboard, monkeypatch
+):
+    page = support_page
+    client = get_client()
+    customer = client.create_customer({"source_id": "crm-busy", "name": "Busy Bee"})
+    for number in range(ACTIVITY_PAGE_SIZE):
+        client.update_customer(customer.id, {"metadata": {"visit": number}})
+    page.goto(f"{dashboard.url}/customers/{customer.id}/")
+    activities = page.locator("#customer-activities")
+    rows = activities.get_by_role("listitem").filter(has=page.locator("time"))
+    expect(rows).to_have_count(ACTIVITY_PAGE_SIZE)
+
+    monkeypatch.setattr(
+        client, "list_customer_activity", raising(Timeout("Read timed out", status=None))
+    )
+    activities.get_by_role("link", name="Load more").click()
+
+    problem = activities.get_by_role("alert")
+    expect(problem).to_contain_text("Voucherify is slow")
+    expect(rows).to_have_count(ACTIVITY_PAGE_SIZE)  # what was shown stays
+    expect(activities.get_by_role("link", name="Load more")).to_have_count(0)
+
+    monkeypatch.undo()
+    retry_control(activities).click()
+
+    expect(rows).to_have_count(ACTIVITY_PAGE_SIZE + 1)
+    expect(rows.last).to_contain_text("Customer created")
+    expect(activities.get_by_role("alert")).to_have_count(0)
