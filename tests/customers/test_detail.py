@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -65,6 +66,34 @@ def test_customer_detail_full_page_shows_profile_with_one_api_call(support, fake
     assert "Coffee Club" in page and "ltr_gold" in page
     assert "2024-07-23 12:27" in page
     assert fake.calls == {"get_customer": 1}
+
+
+def test_customer_detail_referrer_id_with_a_slash_is_shown_without_a_link(support, fake):
+    fake.customer = make_customer(
+        referrals={
+            "total": 2,
+            "campaigns": [
+                {"campaign_id": "camp_1", "referrer_id": "cust_ref1"},
+                {"campaign_id": "camp_2", "referrer_id": "crm/7"},
+            ],
+        }
+    )
+
+    response = support.get(reverse("customers:detail", args=[CID]))
+
+    page = text(response)
+    assert response.status_code == 200
+    assert '<a href="/customers/cust_ref1/"><code>cust_ref1</code></a>' in page
+    assert "<code>crm/7</code>" in page and 'href="/customers/crm/7/"' not in page
+
+
+def test_customer_detail_mailto_link_is_url_encoded(support, fake):
+    fake.customer = make_customer(email="ann?cc=eve@example.com&body=hi")
+
+    page = text(support.get(reverse("customers:detail", args=[CID])))
+
+    href = re.search(r'href="(mailto:[^"]*)"', page).group(1)
+    assert href == "mailto:ann%3Fcc%3Deve%40example.com%26body%3Dhi"
 
 
 def test_customer_detail_loads_fragments_with_href_fallbacks(support, fake):
