@@ -165,12 +165,15 @@ def customer_update(request: HttpRequest, customer_id: str) -> HttpResponse:
 
 @require_GET
 @permission_required("dashboard.edit_customers", raise_exception=True)
-def metadata_row(request: HttpRequest) -> TemplateResponse | HttpResponse:
+def customer_metadata_row(request: HttpRequest) -> TemplateResponse | HttpResponse:
     """One empty key/value row for the editor (HTMX "Add field"); `?remove=1` answers empty.
 
     The remove button swaps with `delete`, which ignores the body: an empty 200 is enough
-    (a 204 would not be swapped at all under the htmx config in base.html).
+    (a 204 would not be swapped at all under the htmx config in base.html). Only HTMX asks
+    for a bare row: a browser that opens the URL is sent to the create page instead.
     """
+    if not request.htmx:
+        return redirect("customers:create")
     if request.GET.get("remove"):
         return HttpResponse("")
     return TemplateResponse(

@@ -308,6 +308,14 @@ def test_metadata_row_remove_returns_empty_200(support):
     assert response.content == b""
 
 
+@pytest.mark.parametrize("query", [{}, {"remove": "1"}])
+def test_metadata_row_opened_in_the_browser_redirects_to_the_create_page(support, query):
+    response = support.get(reverse("customers:metadata_row"), query)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("customers:create")
+
+
 def test_metadata_row_without_edit_permission_is_forbidden(client_for):
     assert client_for("marketing").get(reverse("customers:metadata_row")).status_code == 403
 
