@@ -48,9 +48,10 @@ def customer_activities(request: HttpRequest, customer_id: str) -> TemplateRespo
         )
     except VoucherifyError as error:
         context["retry_url"] = request.get_full_path()
-        context["retry_target"] = (
-            "#activity-more" if partial == "activity-items" else ("#customer-activities")
-        )
+        more = partial == "activity-items"
+        context["retry_target"] = "#activity-more" if more else "#customer-activities"
+        # The section is a live region that stays; the "load more" row is replaced whole.
+        context["retry_swap"] = "outerHTML" if more else "innerHTML"
         return render_api_problem(request, error, template, context, partial=partial)
     context["activities"] = [_activity_row(activity) for activity in page.activities]
     if page.has_more and page.more_starting_after:
@@ -70,6 +71,7 @@ def customer_segments(request: HttpRequest, customer_id: str) -> TemplateRespons
     except VoucherifyError as error:
         context["retry_url"] = request.get_full_path()
         context["retry_target"] = "#customer-segments"
+        context["retry_swap"] = "innerHTML"
         return render_api_problem(request, error, template, context, partial="customer-segments")
     context["segments"] = segments
     return render_page(request, template, context, partial="customer-segments")

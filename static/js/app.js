@@ -13,13 +13,16 @@ document.addEventListener("keydown", (event) => {
 });
 
 // A request that never reached the server (network down, server stopped): say so where
-// the response would have gone, with the same retry the page already offers.
+// the response would have gone, with the same retry the page already offers. One note per
+// place: a second failure replaces the first instead of stacking another alert.
 document.addEventListener("htmx:sendError", (event) => {
   const target = event.detail.target;
   if (!target) return;
+  target.querySelector(":scope > [data-send-error]")?.remove();
   const note = document.createElement("div");
   note.className = "alert";
   note.setAttribute("role", "alert");
+  note.dataset.sendError = "";
   note.textContent = "The dashboard could not be reached. Check your connection and try again.";
   target.prepend(note);
 });
