@@ -6,13 +6,12 @@ import csv
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from customers.voucherify import VoucherifyClient, VoucherifyError
+from customers.voucherify import VoucherifyClient, VoucherifyError, format_date
 from customers.voucherify.resources import Customer
 
 logger = logging.getLogger(__name__)
@@ -48,13 +47,6 @@ def neutralise(value: Any) -> str:
     return text
 
 
-def api_timestamp(value: datetime | None) -> str:
-    """The API's own timestamp format: UTC, milliseconds, `Z` (also the list's cursor)."""
-    if value is None:
-        return ""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def customer_row(customer: Customer) -> list[str]:
     address = customer.address
     cells = (
@@ -65,8 +57,8 @@ def customer_row(customer: Customer) -> list[str]:
         customer.phone,
         address.city if address else None,
         address.country if address else None,
-        api_timestamp(customer.created_at),
-        api_timestamp(customer.updated_at),
+        format_date(customer.created_at) if customer.created_at else "",
+        format_date(customer.updated_at) if customer.updated_at else "",
         json.dumps(customer.metadata, ensure_ascii=False, sort_keys=True, default=str)
         if customer.metadata
         else "",

@@ -15,6 +15,9 @@ from django import forms
 from django.core import signing
 from django.core.validators import validate_email
 
+from customers.voucherify import format_date
+from dashboard.forms import DateInput
+
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
 SCALAR_FIELDS = ("name", "email", "phone", "description", "birthdate")
 MULTILINE_FIELDS = ("description",)
@@ -270,13 +273,6 @@ class MetadataEditor:
         return False
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 @dataclass(frozen=True)
 class Opened:
     """What the edit form was opened on, signed into its `opened` field: the CustomerBase
@@ -307,6 +303,11 @@ class Opened:
         if not isinstance(blob, dict) or not isinstance(blob.get("fields"), dict):
             return None
         return cls(blob["fields"], blob.get("source_id"))
+
+
+def opened_version(customer) -> str:
+    """The customer's `updated_at` as the edit form's opened-state marker ("" if never)."""
+    return format_date(customer.updated_at) if customer.updated_at else ""
 
 
 def _text(value: Any) -> Any:
@@ -373,7 +374,7 @@ class CustomerForm(forms.Form):
         address = base.get("address") or {}
         initial = {name: base.get(name) or "" for name in SCALAR_FIELDS}
         initial.update({f"address_{part}": address.get(part) or "" for part in ADDRESS_PARTS})
-        initial["opened_updated_at"] = timestamp(customer.updated_at)
+        initial["opened_updated_at"] = opened_version(customer)
         initial["opened"] = Opened(base, customer.source_id).dumps()
         return cls(initial=initial, editing=True)
 
@@ -496,27 +497,6 @@ class CustomerForm(forms.Form):
                     editor.errors.append(message)
                 else:
                     self.add_error(None, f"{path}: {message}" if path else message)
-
-
-def timestamp(value: datetime.datetime | str | None) -> str:
-    """A stable text form of `updated_at` for the opened-state check."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return value.isoformat()
-
-
-def flatten(fields: Mapping[str, Any] | None) -> dict[str, Any]:
-    """`address` and `metadata` as `address.city`, `metadata.key`, like the audit diff."""
-    flat: dict[str, Any] = {}
-    for key, value in (fields or {}).items():
-        if key in ("address", "metadata") and (value is None or isinstance(value, Mapping)):
-            for sub_key, sub_value in (value or {}).items():
-                flat[f"{key}.{sub_key}"] = sub_value
-        else:
-            flat[key] = value
-    return flat
 
 
 class ActivityFilterForm(forms.Form):

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from dashboard.forms import DateInput
+
 ORDER_CHOICES = [
     ("-created_at", "Newest first"),
     ("created_at", "Oldest first"),
@@ -35,10 +37,6 @@ def _day_end(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(
         day, datetime.time(23, 59, 59, 999000), tzinfo=timezone.get_current_timezone()
     )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CustomerFilterForm(forms.Form):

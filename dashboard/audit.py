@@ -43,7 +43,8 @@ def keyed_hash(value: str) -> str:
     return f"hmac:{digest}"
 
 
-def _flatten(data: Mapping[str, Any] | None) -> dict[str, Any]:
+def flatten(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`address` and `metadata` as `address.city`, `metadata.key`: one entry per value."""
     flat: dict[str, Any] = {}
     for key, value in (data or {}).items():
         if key in NESTED_FIELDS and (value is None or isinstance(value, Mapping)):
@@ -61,7 +62,7 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[s
     sent): a key absent from one side is read as None. `metadata` and `address` are compared
     key by key as `metadata.<key>` and `address.<part>`.
     """
-    before, after = _flatten(old), _flatten(new)
+    before, after = flatten(old), flatten(new)
     changed = {}
     for field in sorted(before.keys() | after.keys()):
         if before.get(field) != after.get(field):

@@ -9,11 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dashboard.audit import keyed_hash
+from dashboard.forms import DateInput
 from dashboard.models import AuditEntry
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _choices(field: str) -> list[tuple[str, str]]:

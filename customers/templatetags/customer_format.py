@@ -27,8 +27,8 @@ def cents(value: Any) -> str:
 
 
 @register.filter
-def metadata_value(value: Any) -> str:
-    """A metadata value as text (`true`, `42`, JSON for nested values; null as "null")."""
+def metadata_display(value: Any) -> str:
+    """A metadata value as text to read (`true`, `42`, JSON for nested values; null as "null")."""
     return "null" if value is None else metadata_text(value)
 
 

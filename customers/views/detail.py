@@ -8,8 +8,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from customers.forms import ActivityFilterForm, flatten
+from customers.forms import ActivityFilterForm
 from customers.voucherify import VoucherifyError, get_client
+from dashboard.audit import flatten
 from dashboard.http import render_api_problem, render_page, wants_fragment
 
 ACTIVITY_PAGE_SIZE = 20

@@ -19,12 +19,11 @@ from customers.forms import (
     MetadataEditor,
     MetadataRow,
     Opened,
-    flatten,
     new_token,
-    timestamp,
+    opened_version,
 )
 from customers.voucherify import NotFound, ValidationFailed, VoucherifyError, get_client
-from dashboard.audit import audited, diff
+from dashboard.audit import audited, diff, flatten
 from dashboard.http import render_api_problem, render_page
 
 TEMPLATE = "customers/customer_form.html"
@@ -131,7 +130,7 @@ def customer_update(request: HttpRequest, customer_id: str) -> HttpResponse:
     context["customer"] = current
     current_fields = current.base_fields()
     opened = form.opened_fields()
-    version = timestamp(current.updated_at)
+    version = opened_version(current)
     changed_since = version != form.cleaned_data.get("opened_updated_at") or opened is None
     if changed_since and request.POST.get("confirm_overwrite") != version:
         context["conflict"] = _conflict(opened or {}, current_fields, form, editor)

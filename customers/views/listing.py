@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from customers.export import api_timestamp, customer_csv_response
+from customers.export import customer_csv_response
 from customers.list_forms import (
     ASCENDING_CURSOR_ORDERS,
     MAX_PAGE,
     CustomerFilterForm,
     CustomerSearchForm,
 )
-from customers.voucherify import NotFound, VoucherifyError, get_client
+from customers.voucherify import NotFound, VoucherifyError, format_date, get_client
 from dashboard.audit import record_export
 from dashboard.http import render_api_problem, render_page
 
@@ -78,8 +78,8 @@ def _pagination(form: CustomerFilterForm, params: dict, result, customers: list)
     last = customers[-1].created_at if customers else None
     # "Older" follows the list in its own direction; "Newer" goes back. In ascending order
     # the roles swap, and the links are named by what they lead to.
-    forward = api_timestamp(last) if last else None
-    backward = api_timestamp(first) if first else None
+    forward = format_date(last) if last else None
+    backward = format_date(first) if first else None
     if "page" not in params:  # cursor mode
         reversed_request = bool(data.get("ending_before"))
         more = result.has_more is not False

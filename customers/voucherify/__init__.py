@@ -11,7 +11,7 @@ import functools
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from customers.voucherify.client import VoucherifyClient
+from customers.voucherify.client import VoucherifyClient, format_date
 from customers.voucherify.errors import (
     AuthFailed,
     BadResponse,
@@ -62,5 +62,6 @@ __all__ = [
     "ValidationFailed",
     "VoucherifyClient",
     "VoucherifyError",
+    "format_date",
     "get_client",
 ]

@@ -149,7 +149,7 @@ def test_customer_form_edit_has_no_source_id_field():
     assert "source_id" not in form.fields
     assert form.initial["name"] == "Ada Lovelace"
     assert form.initial["address_city"] == "London"
-    assert form.initial["opened_updated_at"] == "2024-08-01T10:00:00+00:00"
+    assert form.initial["opened_updated_at"] == "2024-08-01T10:00:00.000Z"
 
 
 def edit_form(customer, **changes) -> tuple[CustomerForm, MetadataEditor]:
