@@ -304,7 +304,7 @@ def test_audit_log_filters_by_user_operation_customer_outcome_and_dates(complian
 
     def shown(**params):
         html = compliance.get(AUDIT, params).content.decode()
-        return html.count("<tr>\n          <td><time")
+        return len(re.findall(r"<tr>\s*<td><time", html))
 
     assert shown() == 4
     assert shown(user="sam") == 3
@@ -338,7 +338,7 @@ def test_audit_log_paginates_fifty_per_page_keeping_filters(compliance, user_for
     html = response.content.decode()
     assert "120 entries" in html and "page 2 of 3" in html
     assert 'href="/audit/?user=sam&amp;page=3"' in html
-    assert html.count("<tr>\n          <td><time") == 50
+    assert len(re.findall(r"<tr>\s*<td><time", html)) == 50
 
 
 def test_audit_log_invalid_dates_show_an_error(compliance):
