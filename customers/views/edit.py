@@ -56,6 +56,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             existing = None
         except VoucherifyError as error:
             return render_api_problem(request, error, TEMPLATE, context)
+        # The path takes an id too; only a customer with this very source_id gets upserted.
+        if existing is not None and existing.source_id != data["source_id"]:
+            existing = None
     if existing is not None and request.POST.get("confirm_upsert") != existing.id:
         context["existing"] = existing
         return render_page(request, TEMPLATE, context)

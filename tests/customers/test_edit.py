@@ -747,6 +747,21 @@ def test_customer_create_sandbox_existing_source_id_needs_confirm(support):
 
 
 @SANDBOX
+def test_customer_create_source_id_equal_to_another_customers_id_creates_without_warning(support):
+    other = get_client().create_customer({"source_id": "crm-other", "name": "Other"})
+
+    response = support.post(
+        reverse("customers:create"), create_post(source_id=other.id, name="New person")
+    )
+
+    assert response.status_code == 302
+    assert "already exists" not in text(response)
+    assert get_client().get_customer(other.id).name == "Other"
+    assert get_client().get_customer(other.id).source_id == "crm-other"
+    assert get_client().list_customers().total == 2
+
+
+@SANDBOX
 def test_customer_update_sandbox_edit_then_concurrent_change_then_save_anyway(support):
     client = get_client()
     customer = client.create_customer(
