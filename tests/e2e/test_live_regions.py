@@ -6,55 +6,20 @@ element swapped in whole (outerHTML) is a new region and is not announced.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from customers.voucherify import get_client
 from dashboard.models import AuditEntry
 
-# Playwright's sync API runs an event loop in this thread; the test's ORM calls are still sync.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
-]
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 PROBE = "el => el.dataset.probe = 'kept'"
 KEPT = "el => el.dataset.probe === 'kept' && el.getAttribute('aria-live') === 'polite'"
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture
-def signed_in(page, live_server, user_for):
-    """A page signed in (session cookie) as a role, on the in-process sandbox."""
-    get_client.cache_clear()
-
-    def sign_in(role: str):
-        client = Client()
-        client.force_login(user_for(role))
-        cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value}
-        page.context.add_cookies([{**cookie, "url": live_server.url}])
-        page.set_default_timeout(5_000)
-        return page
-
-    yield sign_in
-    page.wait_for_load_state("networkidle")
-    get_client.cache_clear()
-
-
-def test_customer_list_filtering_swaps_inside_the_same_live_region(signed_in, live_server):
-    page = signed_in("support")
-    page.goto(f"{live_server.url}/customers/")
+def test_customer_list_filtering_swaps_inside_the_same_live_region(signed_in_as, dashboard):
+    page = signed_in_as("support")
+    page.goto(f"{dashboard.url}/customers/")
     table = page.locator("#customer-table")
     table.evaluate(PROBE)
 
@@ -65,9 +30,9 @@ def test_customer_list_filtering_swaps_inside_the_same_live_region(signed_in, li
     assert page.locator("#customer-table #customer-table").count() == 0
 
 
-def test_customer_detail_fragments_load_once_inside_their_live_regions(signed_in, live_server):
+def test_customer_detail_fragments_load_once_inside_their_live_regions(signed_in_as, dashboard):
     customer = get_client().create_customer({"source_id": "live-1", "name": "Ada"})
-    page = signed_in("support")
+    page = signed_in_as("support")
     fragment_requests = []
     page.on(
         "request",
@@ -78,7 +43,7 @@ def test_customer_detail_fragments_load_once_inside_their_live_regions(signed_in
         ),
     )
 
-    page.goto(f"{live_server.url}/customers/{customer.id}/")
+    page.goto(f"{dashboard.url}/customers/{customer.id}/")
 
     for region, text in (("#customer-segments", "In no segment"), ("#customer-activities", "")):
         expect(page.locator(f"{region} h2")).to_have_count(1)
@@ -94,10 +59,10 @@ def test_customer_detail_fragments_load_once_inside_their_live_regions(signed_in
     assert len(fragment_requests) == 3
 
 
-def test_audit_log_filtering_swaps_inside_the_same_live_region(signed_in, live_server):
+def test_audit_log_filtering_swaps_inside_the_same_live_region(signed_in_as, dashboard):
     AuditEntry.objects.create(username="sam", operation="update_customer", outcome="success")
-    page = signed_in("compliance")
-    page.goto(f"{live_server.url}/audit/")
+    page = signed_in_as("compliance")
+    page.goto(f"{dashboard.url}/audit/")
     table = page.locator("#audit-table")
     expect(table).to_contain_text("1 entry")
     table.evaluate(PROBE)
@@ -109,9 +74,9 @@ def test_audit_log_filtering_swaps_inside_the_same_live_region(signed_in, live_s
     assert table.evaluate(KEPT)
 
 
-def test_send_error_twice_shows_one_note(signed_in, live_server):
-    page = signed_in("support")
-    page.goto(f"{live_server.url}/customers/")
+def test_send_error_twice_shows_one_note(signed_in_as, dashboard):
+    page = signed_in_as("support")
+    page.goto(f"{dashboard.url}/customers/")
     page.route("**/customers/?*", lambda route: route.abort())
     # Counted after app.js's own listener has run.
     page.evaluate(
