@@ -73,15 +73,18 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         ) as entry:
             customer = client.create_customer(data)
             entry.customer_id = customer.id or ""
-    except ValidationFailed as error:
-        form.add_api_errors(error.field_errors, editor)
-        if not error.field_errors:
-            return render_api_problem(request, error, TEMPLATE, context)
-        return render_page(request, TEMPLATE, context)
     except VoucherifyError as error:
-        return render_api_problem(request, error, TEMPLATE, context)
+        return _save_failed(request, error, form, editor, context)
     messages.success(request, "Customer saved")
     return redirect("customers:detail", customer.id)
+
+
+def _save_failed(request, error: VoucherifyError, form, editor, context) -> TemplateResponse:
+    """The form again, with the user's input: API errors on their fields, or the problem."""
+    if isinstance(error, ValidationFailed) and error.field_errors:
+        form.add_api_errors(error.field_errors, editor)
+        return render_page(request, TEMPLATE, context)
+    return render_api_problem(request, error, TEMPLATE, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,13 +157,8 @@ def customer_update(request: HttpRequest, customer_id: str) -> HttpResponse:
             changes=diff(_subset(current_fields, data), data),
         ):
             client.update_customer(current.id or customer_id, data)
-    except ValidationFailed as error:
-        form.add_api_errors(error.field_errors, editor)
-        if not error.field_errors:
-            return render_api_problem(request, error, TEMPLATE, context)
-        return render_page(request, TEMPLATE, context)
     except VoucherifyError as error:
-        return render_api_problem(request, error, TEMPLATE, context)
+        return _save_failed(request, error, form, editor, context)
     messages.success(request, "Customer saved")
     return redirect("customers:detail", current.id or customer_id)
 
