@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.validators import validate_email
 
 from customers.voucherify import format_date
+from customers.voucherify.enums import CAMPAIGN_TYPES, CUSTOMER_EVENT_TYPES
 from dashboard.forms import DateInput
 
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
@@ -27,83 +28,6 @@ TOKEN_RE = re.compile(r"[0-9a-f]{1,32}")
 OPENED_SALT = "customers.edit.opened"
 
 
-CAMPAIGN_TYPES = (
-    ("PROMOTION", "Promotion"),
-    ("GIFT_VOUCHERS", "Gift vouchers"),
-    ("REFERRAL_PROGRAM", "Referral program"),
-    ("DISCOUNT_COUPONS", "Discount coupons"),
-    ("LOYALTY_PROGRAM", "Loyalty program"),
-)
-# The `type` filter of GET /v1/customers/{id}/activity (`ParameterCustomerEvent`).
-ACTIVITY_TYPES = (
-    "customer.confirmed",
-    "customer.created",
-    "customer.updated",
-    "customer.deleted",
-    "customer.referred",
-    "customer.custom_event",
-    "customer.segment.entered",
-    "customer.segment.left",
-    "customer.sms.sent",
-    "customer.sms.recovered",
-    "customer.sms.failed",
-    "customer.email.sent",
-    "customer.email.recovered",
-    "customer.email.failed",
-    "customer.activecampaign.sent",
-    "customer.activecampaign.recovered",
-    "customer.activecampaign.failed",
-    "customer.braze.sent",
-    "customer.braze.recovered",
-    "customer.braze.failed",
-    "customer.mailchimp.sent",
-    "customer.mailchimp.recovered",
-    "customer.mailchimp.failed",
-    "customer.intercom.sent",
-    "customer.intercom.recovered",
-    "customer.intercom.failed",
-    "customer.shopify.sent",
-    "customer.shopify.recovered",
-    "customer.shopify.failed",
-    "customer.klaviyo.sent",
-    "customer.klaviyo.recovered",
-    "customer.klaviyo.failed",
-    "customer.batch.sent",
-    "customer.batch.recovered",
-    "customer.batch.failed",
-    "customer.rewarded",
-    "customer.rewarded.loyalty_points",
-    "customer.voucher.gift.balance_added",
-    "customer.voucher.loyalty_card.points_added",
-    "customer.voucher.loyalty_card.points_transferred",
-    "customer.voucher.loyalty_card.points_expired",
-    "customer.voucher.deleted",
-    "customer.publication.succeeded",
-    "customer.publication.failed",
-    "customer.validation.succeeded",
-    "customer.validation.failed",
-    "customer.redemption.failed",
-    "customer.redemption.succeeded",
-    "customer.redemption.rollback.failed",
-    "customer.redemption.rollback.succeeded",
-    "customer.order.canceled",
-    "customer.order.created",
-    "customer.order.fulfilled",
-    "customer.order.paid",
-    "customer.order.processing",
-    "customer.order.updated",
-    "customer.reward_redemptions.created",
-    "customer.reward_redemptions.pending",
-    "customer.reward_redemptions.completed",
-    "customer.reward_redemptions.rolledback",
-    "customer.loyalty.updated",
-    "customer.loyalty.tier.upgraded",
-    "customer.loyalty.tier.downgraded",
-    "customer.loyalty.tier.prolonged",
-    "customer.loyalty.tier.expiration.changed",
-    "customer.loyalty.tier.joined",
-    "customer.loyalty.tier.left",
-)
 ACTIVITY_LABELS = {
     "customer.created": "Customer created",
     "customer.updated": "Customer updated",
@@ -503,12 +427,14 @@ class ActivityFilterForm(forms.Form):
     """Filters of the activity timeline, read from the query string."""
 
     campaign_type = forms.ChoiceField(
-        label="Campaign type", required=False, choices=[("", "Any"), *CAMPAIGN_TYPES]
+        label="Campaign type",
+        required=False,
+        choices=[("", "Any"), *((t, t.replace("_", " ").capitalize()) for t in CAMPAIGN_TYPES)],
     )
     type = forms.ChoiceField(
         label="Activity",
         required=False,
-        choices=[("", "Any"), *((t, activity_label(t)) for t in ACTIVITY_TYPES)],
+        choices=[("", "Any"), *((t, activity_label(t)) for t in CUSTOMER_EVENT_TYPES)],
     )
     start_date = forms.DateField(label="From", required=False, widget=DateInput())
     end_date = forms.DateField(label="To", required=False, widget=DateInput())

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F, Q
 
+from customers.voucherify.enums import CAMPAIGN_TYPES
 from sandbox import ids
 from sandbox.errors import ApiError, invalid_payload, invalid_query, not_found
 from sandbox.models import (
@@ -503,13 +504,6 @@ ACTIVITY_ORDERS = {
     "-updated_at": ("-created_at", "-seq"),
     "type": ("type", "created_at", "seq"),
     "-type": ("-type", "-created_at", "-seq"),
-}
-CAMPAIGN_TYPES = {
-    "PROMOTION",
-    "GIFT_VOUCHERS",
-    "REFERRAL_PROGRAM",
-    "DISCOUNT_COUPONS",
-    "LOYALTY_PROGRAM",
 }
 
 
