@@ -123,6 +123,30 @@ def _path(template: str, *ids: str) -> str:
     return template.format(*(quote(i, safe="") for i in ids))
 
 
+# The fixed segments of the API's paths; every other segment is an id.
+PATH_WORDS = frozenset(
+    {
+        "v1",
+        "customers",
+        "activities",
+        "activity",
+        "segments",
+        "consents",
+        "permanent-deletion",
+        "importCSV",
+        "bulk",
+        "async",
+        "metadata",
+        "async-actions",
+    }
+)
+
+
+def _loggable(path: str) -> str:
+    """The path with its ids masked: a source_id may be an email address (personal data)."""
+    return "/".join(part if not part or part in PATH_WORDS else "{id}" for part in path.split("/"))
+
+
 class VoucherifyClient:
     """A Voucherify API client on one `requests.Session`.
 
@@ -197,12 +221,12 @@ class VoucherifyClient:
             logger.debug(
                 "voucherify %s %s -> %s request_id=%s",
                 method,
-                path,
+                _loggable(path),
                 response.status_code,
                 exc.request_id,
             )
             raise
-        logger.debug("voucherify %s %s -> %s", method, path, response.status_code)
+        logger.debug("voucherify %s %s -> %s", method, _loggable(path), response.status_code)
         return result
 
     def _async_action_id(self, body: Mapping[str, Any]) -> str:

@@ -266,19 +266,23 @@ def test_error_logged_at_debug_with_request_id_never_token(client, api, caplog):
     (record,) = [r for r in caplog.records if r.name == "customers.voucherify.client"]
     assert record.levelno == logging.DEBUG
     message = record.getMessage()
-    assert message.startswith(f"voucherify GET /v1/customers/{ODD_ID_QUOTED} -> 404")
+    assert message.startswith("voucherify GET /v1/customers/{id} -> 404")
+    assert ODD_ID_QUOTED not in message
     assert "v-0123456789abcdef01" in message
     assert all(APP_TOKEN not in r.getMessage() for r in caplog.records)
 
 
-def test_error_success_logged_at_debug(client, api, caplog):
-    api.delete(f"{CUSTOMERS}/cust_1", status=204)
+def test_error_success_logged_at_debug_without_the_id(client, api, caplog):
+    api.delete(f"{CUSTOMERS}/ann%40example.com", status=204)
+    api.get(f"{CUSTOMERS}/ann%40example.com/segments", json={"data": [], "total": 0})
     caplog.set_level(logging.DEBUG, logger="customers.voucherify")
 
-    client.delete_customer("cust_1")
+    client.delete_customer("ann@example.com")
+    client.list_customer_segments("ann@example.com")
 
     assert [r.getMessage() for r in caplog.records] == [
-        "voucherify DELETE /v1/customers/cust_1 -> 204"
+        "voucherify DELETE /v1/customers/{id} -> 204",
+        "voucherify GET /v1/customers/{id}/segments -> 200",
     ]
 
 
