@@ -80,3 +80,19 @@ def test_settings_half_voucherify_credentials_stop_the_start():
 
     assert result.returncode != 0
     assert "Set both VOUCHERIFY_APP_ID and VOUCHERIFY_APP_TOKEN" in result.stderr
+
+
+def test_search_message_quoting_an_email_is_not_stored_in_a_cookie(client_for, monkeypatch):
+    from customers.voucherify import NotFound, get_client
+
+    def not_found(customer_id):
+        raise NotFound("Resource not found", status=404)
+
+    monkeypatch.setattr(get_client(), "get_customer", not_found)
+    support = client_for("support")
+
+    response = support.get("/customers/", {"q": "ann@example.com"})
+
+    assert response.status_code == 302
+    assert all("ann@example.com" not in morsel.value for morsel in response.cookies.values())
+    assert "messages" not in response.cookies
