@@ -42,6 +42,7 @@ def test_customer_list_full_page_shows_rows_linking_to_profiles_with_one_call(su
     assert "<html" in html
     assert 'id="customer-filters"' in html
     assert "Customer 1" in html and "customer2@example.com" in html and "crm-1" in html
+    assert "+4790000002" in html
     assert "Oslo" in html and "2024-05-31 23:59" in html
     assert f'href="/customers/cust_{1:024d}/"' in html
     assert "Press <kbd>/</kbd> to search" in html
