@@ -40,7 +40,7 @@ migrate: install .env
 
 seed: migrate
 	$(PY) manage.py seed_sandbox --if-empty
-	$(PY) manage.py create_demo_users
+	$(PY) manage.py create_demo_users --if-sandbox
 
 run: seed
 	$(PY) manage.py runserver $(HOST)

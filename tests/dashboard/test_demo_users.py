@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
@@ -49,6 +51,16 @@ def test_create_demo_users_real_voucherify_refuses_and_creates_nobody(settings):
     with pytest.raises(CommandError, match="real Voucherify"):
         call_command("create_demo_users")
 
+    assert not get_user_model().objects.exists()
+
+
+def test_create_demo_users_if_sandbox_on_real_voucherify_succeeds_creating_nobody(settings):
+    settings.VOUCHERIFY_USE_SANDBOX = False
+    out = StringIO()
+
+    call_command("create_demo_users", "--if-sandbox", stdout=out)
+
+    assert "no demo users" in out.getvalue()
     assert not get_user_model().objects.exists()
 
 

@@ -30,8 +30,18 @@ class Command(BaseCommand):
         "its role's group, with the password <role>-demo-pass. Sandbox mode only."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-sandbox",
+            action="store_true",
+            help="do nothing, successfully, when connected to a real Voucherify (make run)",
+        )
+
+    def handle(self, *args, if_sandbox=False, **options):
         if not settings.VOUCHERIFY_USE_SANDBOX:
+            if if_sandbox:
+                self.stdout.write("Connected to Voucherify: no demo users.")
+                return
             raise CommandError(
                 "Refusing to create demo users: the dashboard is connected to a real Voucherify "
                 "project (VOUCHERIFY_APP_ID/VOUCHERIFY_APP_TOKEN are set). Demo accounts with "
