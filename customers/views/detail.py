@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from customers.forms import ActivityFilterForm
@@ -24,7 +27,25 @@ def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
         customer = get_client().get_customer(customer_id)
     except VoucherifyError as error:
         return render_api_problem(request, error, "api_problem.html")
-    return render_page(request, "customers/customer_detail.html", {"customer": customer})
+    return render_page(
+        request,
+        "customers/customer_detail.html",
+        {"customer": customer, "list_url": _list_url_came_from(request)},
+    )
+
+
+def _list_url_came_from(request: HttpRequest) -> str:
+    """The customers list as the agent left it (its filters), when they came from it."""
+    list_url = reverse("customers:list")
+    referer = urlsplit(request.headers.get("Referer", ""))
+    same_site = url_has_allowed_host_and_scheme(
+        request.headers.get("Referer", ""),
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    )
+    if same_site and referer.path == list_url and referer.query:
+        return f"{list_url}?{referer.query}"
+    return list_url
 
 
 @require_GET

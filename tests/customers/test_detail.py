@@ -96,6 +96,26 @@ def test_customer_detail_mailto_link_is_url_encoded(support, fake):
     assert href == "mailto:ann%3Fcc%3Deve%40example.com%26body%3Dhi"
 
 
+@pytest.mark.parametrize(
+    ("referer", "back"),
+    [
+        ("http://testserver/customers/?city=Oslo&page=3", "/customers/?city=Oslo&amp;page=3"),
+        ("http://testserver/customers/", "/customers/"),
+        ("http://testserver/audit/?customer=x", "/customers/"),
+        ("https://evil.example/customers/?city=Oslo", "/customers/"),
+        (None, "/customers/"),
+    ],
+)
+def test_customer_detail_all_customers_link_returns_to_the_list_as_left(
+    support, fake, referer, back
+):
+    headers = {"HTTP_REFERER": referer} if referer else {}
+
+    page = text(support.get(reverse("customers:detail", args=[CID]), **headers))
+
+    assert f'<a href="{back}">All customers</a>' in page
+
+
 def test_customer_detail_loads_fragments_with_href_fallbacks(support, fake):
     page = text(support.get(reverse("customers:detail", args=[CID])))
 
