@@ -108,6 +108,10 @@ def method_not_allowed(method: str, allowed: list[str]) -> ApiError:
     )
 
 
+def internal_error() -> ApiError:
+    return ApiError(500, "internal_error", "Internal server error")
+
+
 def error_response(error: ApiError, request_id: str) -> JsonResponse:
     response = JsonResponse(error.body(request_id), status=error.code)
     if isinstance(error, TooManyRequests):

@@ -69,7 +69,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def parse_datetime(value: str) -> datetime | None:
-    """An ISO-8601 date or date-time (a bare date is midnight UTC); None when unrecognised."""
+    """An ISO-8601 date or date-time in UTC (a bare date is midnight UTC); None when
+    unrecognised or out of range in UTC."""
     text = value.strip()
     if not text:
         return None
@@ -81,4 +82,9 @@ def parse_datetime(value: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        # 9999-12-31T23:59:59-05:00 is a valid ISO string but no instant the database can
+        # store: it lies beyond datetime.max in UTC.
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None

@@ -11,6 +11,7 @@ middleware and no session; the view's HttpResponse comes back as a `requests.Res
 from __future__ import annotations
 
 import io
+import logging
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -19,7 +20,11 @@ from django.urls import Resolver404, resolve
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from sandbox import ids
+from sandbox.errors import error_response, internal_error
+
 URLCONF = "sandbox.urls"
+log = logging.getLogger(__name__)
 
 
 def _body_bytes(body) -> bytes:
@@ -92,7 +97,15 @@ class SandboxAdapter(BaseAdapter):
         except Resolver404:  # cannot happen: the URLconf ends in a catch-all
             match = resolve("/__unknown__", urlconf=URLCONF)
         django_request.resolver_match = match
-        django_response = match.func(django_request, *match.args, **match.kwargs)
+        try:
+            django_response = match.func(django_request, *match.args, **match.kwargs)
+        except Exception:
+            # What Django's handler would turn into a 500 page under a server: here the caller
+            # gets the API's 500 body rather than the exception.
+            # The route's name, not the path: a source_id in it may be an email address.
+            log.exception("sandbox: %s %s failed", request.method, match.url_name or "route")
+            request_id = ids.request_id()
+            django_response = error_response(internal_error(), request_id)
         return self.build_response(request, django_response)
 
     def build_response(self, request, django_response) -> requests.Response:

@@ -7,6 +7,8 @@ import functools
 import hmac
 import io
 import json
+import logging
+import math
 import threading
 import time
 from urllib.parse import unquote, urlsplit
@@ -23,6 +25,7 @@ from sandbox.errors import (
     PayloadTooLarge,
     TooManyRequests,
     error_response,
+    internal_error,
     invalid_payload,
     invalid_query,
     method_not_allowed,
@@ -40,6 +43,7 @@ from sandbox.serializers import (
     segment_to_api,
 )
 
+log = logging.getLogger(__name__)
 DB = "sandbox"
 CUSTOMER_SUFFIXES = ("permanent-deletion", "activities", "activity", "segments", "consents")
 MULTIPART_SLACK = 64 * 1024  # multipart boundaries and headers around a 10 MB file
@@ -106,6 +110,15 @@ def api(methods: tuple[str, ...] | None = None):
                 response = view(request, request_id, *args, **kwargs)
             except ApiError as error:
                 response = error_response(error, request_id)
+            except Exception:
+                # A bug or an outage (database down...): still an API answer, not an HTML page.
+                log.exception(
+                    "sandbox: %s %s failed (request_id=%s)",
+                    request.method,
+                    view.__name__,
+                    request_id,
+                )
+                response = error_response(internal_error(), request_id)
             for name, value in headers.items():
                 response[name] = value
             return response
@@ -143,9 +156,23 @@ def _json_body(request, *, cap: int | None = None, required: bool = True):
             raise invalid_payload("The payload cannot be empty")
         return None
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json, parse_float=_finite_float)
+    except RecursionError:
+        raise invalid_payload("The payload is nested too deeply") from None
     except (UnicodeDecodeError, ValueError):
         raise invalid_payload("The payload is not valid JSON") from None
+
+
+def _not_json(name: str):
+    """NaN, Infinity and -Infinity: Python's json reads them, JSON (and the database) do not."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _report_url(request, action_id: str) -> str:
