@@ -33,9 +33,7 @@ def session():
         ("updated_at[after]", "0001-01-01T00:00:00+05:00"),
     ],
 )
-def test_list_customers_date_out_of_range_in_utc_returns_invalid_query_params(
-    session, name, value
-):
+def test_list_customers_date_out_of_range_in_utc_returns_invalid_query_params(session, name, value):
     response = session.get(BASE + "/v1/customers", params={name: value})
 
     body = assert_error(response, 400, "invalid_query_params")
@@ -74,9 +72,7 @@ def test_create_customer_with_deeply_nested_body_returns_invalid_payload(session
     assert body["details"] == "The payload is nested too deeply"
 
 
-def test_unexpected_exception_in_a_view_returns_api_500_and_is_logged(
-    client, monkeypatch, caplog
-):
+def test_unexpected_exception_in_a_view_returns_api_500_and_is_logged(client, monkeypatch, caplog):
     def broken(params):
         raise RuntimeError("boom")
 
