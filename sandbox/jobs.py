@@ -44,10 +44,13 @@ _worker_lock = threading.Lock()
 # -- the queue ----------------------------------------------------------------------------
 
 
-def enqueue(type_: str, payload, request_id: str, report_url: str = "") -> AsyncAction:
+def enqueue(
+    type_: str, payload, request_id: str, *, action_id: str | None = None, report_url: str = ""
+) -> AsyncAction:
+    """Queue a job, complete (report_url included): the worker may take it at once."""
     at = ids.now()
     action = AsyncAction.objects.using(DB).create(
-        id=ids.async_action_id(),
+        id=action_id or ids.async_action_id(),
         type=type_,
         payload=payload,
         request_id=request_id,

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -72,12 +73,18 @@ class _RateWindow:
 _rate = _RateWindow()
 
 
-def _authenticate(request) -> None:
+def _authenticate(request, limit: int) -> None:
+    """401 for wrong keys; with a rate limit on, failed attempts count per client IP too, so
+    that guessing tokens hits 429 as quickly as using the API does."""
     app_id = request.headers.get("X-App-Id", "")
     token = request.headers.get("X-App-Token", "")
     id_ok = hmac.compare_digest(app_id.encode(), settings.SANDBOX_APP_ID.encode())
     token_ok = hmac.compare_digest(token.encode(), settings.SANDBOX_APP_TOKEN.encode())
     if not (app_id and token and id_ok and token_ok):
+        if limit:
+            failures, reset = _rate.hit("401 from " + request.META.get("REMOTE_ADDR", ""), limit)
+            if failures > limit:
+                raise TooManyRequests(reset)
         raise unauthorized()
 
 
@@ -93,7 +100,7 @@ def api(methods: tuple[str, ...] | None = None):
             limit = settings.SANDBOX_RATE_LIMIT_PER_MINUTE
             headers = {}
             try:
-                _authenticate(request)
+                _authenticate(request, limit)
                 if settings.SANDBOX_WORKER:
                     jobs.start_worker()
                 if limit:
@@ -175,11 +182,29 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _report_signer() -> signing.Signer:
+    return signing.Signer(salt="sandbox.async-action-report")
+
+
 def _report_url(request, action_id: str) -> str:
+    """Like the API's signed report URLs: whoever has it may read it, nobody can guess it."""
     scheme = "https" if request.is_secure() else "http"
     host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "localhost")
     prefix = request.path[: max(0, request.path.find("/v1/"))]  # e.g. /sandbox
-    return f"{scheme}://{host}{prefix}/v1/async-actions/{action_id}/report"
+    token = _report_signer().signature(action_id)
+    return f"{scheme}://{host}{prefix}/v1/async-actions/{action_id}/report?token={token}"
+
+
+def _enqueue_with_report(request, request_id: str, type_: str, payload) -> AsyncAction:
+    """The id, hence the report URL, exists before the job is committed and the worker woken."""
+    action_id = ids.async_action_id()
+    return jobs.enqueue(
+        type_,
+        payload,
+        request_id,
+        action_id=action_id,
+        report_url=_report_url(request, action_id),
+    )
 
 
 def _bulk_cap(count: int) -> None:
@@ -339,8 +364,7 @@ def _bulk_update(request, request_id):
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise invalid_payload(f"Property [{index}] should be object")
-    action = jobs.enqueue(AsyncAction.BULK_UPDATE, items, request_id)
-    _set_report_url(request, action)
+    action = _enqueue_with_report(request, request_id, AsyncAction.BULK_UPDATE, items)
     return _json({"async_action_id": action.id}, status=202)
 
 
@@ -356,16 +380,13 @@ def _metadata_update(request, request_id):
     if not isinstance(metadata, dict):
         raise invalid_payload("Property .metadata should be object")
     _bulk_cap(len(source_ids))
-    action = jobs.enqueue(
-        AsyncAction.METADATA_UPDATE, {"source_ids": source_ids, "metadata": metadata}, request_id
+    action = _enqueue_with_report(
+        request,
+        request_id,
+        AsyncAction.METADATA_UPDATE,
+        {"source_ids": source_ids, "metadata": metadata},
     )
-    _set_report_url(request, action)
     return _json({"async_action_id": action.id}, status=202)
-
-
-def _set_report_url(request, action: AsyncAction) -> None:
-    action.report_url = _report_url(request, action.id)
-    AsyncAction.objects.using(DB).filter(pk=action.pk).update(report_url=action.report_url)
 
 
 # -- /v1/async-actions ------------------------------------------------------------------------
@@ -410,7 +431,11 @@ def async_action(request, request_id, action_id):
 @csrf_exempt
 @login_not_required
 def async_action_report(request, action_id):
-    """The per-record report a bulk result links to (like the API's signed report URLs)."""
+    """The per-record report a bulk result links to; 404 without the URL's valid token."""
+    try:
+        _report_signer().unsign(f"{action_id}:{request.GET.get('token', '')}")
+    except signing.BadSignature:
+        return error_response(not_found("report", action_id), ids.request_id())
     action = AsyncAction.objects.using(DB).filter(id=action_id, report__isnull=False).first()
     if action is None or ids.now() > action.updated_at + jobs.REPORTS_KEPT:
         return error_response(not_found("report", action_id), ids.request_id())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 
 from sandbox import ids, jobs
 from sandbox.errors import MAX_PAYLOAD
@@ -354,3 +355,82 @@ def test_async_action_unknown_returns_404(sandbox_http):
 
     body = assert_error(response, 404, "not_found")
     assert body["resource_type"] == "async_action"
+
+
+class _WorkerTakesJobAtOnce:
+    """Stands in for jobs._wake: the worker runs the job the moment it is woken."""
+
+    def set(self):
+        jobs.run_pending_jobs()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/customers/bulk/async", [{"source_id": "race-1"}]),
+        ("/v1/customers/metadata/async", {"source_ids": ["race-1"], "metadata": {"k": 1}}),
+    ],
+)
+def test_bulk_job_taken_at_once_by_the_worker_still_links_its_report(
+    sandbox_http, monkeypatch, path, body
+):
+    monkeypatch.setattr(jobs, "_wake", _WorkerTakesJobAtOnce())
+
+    response = sandbox_http.call("POST", path, json=body)
+    action = get_action(sandbox_http, response.json()["async_action_id"])
+
+    assert action["status"] == "DONE"
+    assert len(action["result"]["reports"]) == 1
+    report = sandbox_http.session.get(action["result"]["reports"][0], timeout=5)
+    assert report.status_code == 200
+    assert report.text.splitlines()[1] == "race-1,false,true"
+
+
+def _finished_bulk_report_url(sandbox_http, source_id: str) -> str:
+    response = sandbox_http.call(
+        "POST", "/v1/customers/bulk/async", json=[{"source_id": source_id}]
+    )
+    jobs.run_pending_jobs()
+    return get_action(sandbox_http, response.json()["async_action_id"])["result"]["reports"][0]
+
+
+def test_report_url_is_signed_and_opens_without_api_keys(sandbox_http):
+    url = _finished_bulk_report_url(sandbox_http, "sig-1")
+
+    response = requests.get(url, timeout=5)
+
+    assert "?token=" in url
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv"
+
+
+@pytest.mark.parametrize("query", ["", "?token=", "?token=forged"])
+def test_report_without_valid_token_returns_404(sandbox_http, query):
+    url = _finished_bulk_report_url(sandbox_http, "sig-2")
+
+    response = requests.get(url.split("?")[0] + query, timeout=5)
+
+    body = assert_error(response, 404, "not_found")
+    assert body["resource_type"] == "report"
+    assert "sig-2" not in response.text
+
+
+def test_report_token_of_one_action_does_not_open_another(sandbox_http):
+    first = _finished_bulk_report_url(sandbox_http, "sig-3")
+    second = _finished_bulk_report_url(sandbox_http, "sig-4")
+
+    borrowed = second.split("?")[0] + "?" + first.split("?")[1]
+    response = requests.get(borrowed, timeout=5)
+
+    assert_error(response, 404, "not_found")
+
+
+def test_report_past_seven_days_returns_404(sandbox_http):
+    url = _finished_bulk_report_url(sandbox_http, "sig-5")
+    AsyncAction.objects.using("sandbox").update(
+        updated_at=ids.now() - jobs.REPORTS_KEPT - timedelta(minutes=1)
+    )
+
+    response = requests.get(url, timeout=5)
+
+    assert_error(response, 404, "not_found")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from sandbox import views
 from sandbox.models import Activity, Customer
 from tests.sandbox.conftest import assert_error
 
@@ -334,3 +335,23 @@ def test_rate_limit_returns_429_without_key_and_retry_after(sandbox_http, settin
     assert response.json() == {"code": 429, "message": "Too many requests hit the API too quickly."}
     assert int(response.headers["Retry-After"]) > 0
     assert response.headers["X-Rate-Limit-Remaining"] == "0"
+
+
+def test_rate_limit_counts_failed_sign_ins_per_client_ip(sandbox_http, settings, monkeypatch):
+    monkeypatch.setattr(views, "_rate", views._RateWindow())
+    settings.SANDBOX_RATE_LIMIT_PER_MINUTE = 2
+    sandbox_http.session.headers["X-App-Token"] = "guess"
+
+    answers = [sandbox_http.request("GET", "/v1/customers") for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [401, 401, 429]
+    assert int(answers[-1].headers["Retry-After"]) > 0
+
+
+def test_failed_sign_ins_are_not_limited_when_the_rate_limit_is_off(sandbox_http, monkeypatch):
+    monkeypatch.setattr(views, "_rate", views._RateWindow())
+    sandbox_http.session.headers["X-App-Token"] = "guess"
+
+    answers = [sandbox_http.request("GET", "/v1/customers") for _ in range(5)]
+
+    assert {answer.status_code for answer in answers} == {401}
