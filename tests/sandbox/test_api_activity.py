@@ -119,6 +119,29 @@ def test_activities_deprecated_has_total_and_date_cursor(sandbox_http, make_cust
     assert [a["type"] for a in older["data"]] == ["customer.created"]
 
 
+@pytest.mark.parametrize(
+    ("order", "types"),
+    [
+        ("code", ["customer.created", "customer.updated"]),
+        ("-code", ["customer.updated", "customer.created"]),
+        ("campaign", ["customer.created", "customer.updated"]),
+        ("-campaign", ["customer.updated", "customer.created"]),
+        ("category", ["customer.created", "customer.updated"]),
+        ("-category", ["customer.updated", "customer.created"]),
+    ],
+)
+def test_activities_deprecated_accepts_every_order_of_the_contract(
+    sandbox_http, make_customer, order, types
+):
+    make_customer(source_id="a-6")
+    sandbox_http.call("PUT", "/v1/customers/a-6", json={"name": "x"})
+
+    response = sandbox_http.call("GET", "/v1/customers/a-6/activities", params={"order": order})
+
+    assert response.status_code == 200
+    assert [a["type"] for a in response.json()["data"]] == types
+
+
 def test_segment_membership_follows_changes_with_activities(sandbox_http, make_customer, berlin):
     make_customer(source_id="s-1", address={"city": "Berlin"})
 

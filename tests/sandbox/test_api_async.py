@@ -138,6 +138,24 @@ def test_import_csv_reports_failed_rows(sandbox_http):
     assert not Customer.objects.using("sandbox").filter(source_id="bad-mail").exists()
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"Source_id\nx-1\n"),
+        ("multipart/form-data; boundary=", b"--\r\nSource_id\nx-1\n--\r\n"),
+    ],
+)
+def test_import_csv_with_malformed_multipart_returns_invalid_payload(
+    sandbox_http, content_type, body
+):
+    response = sandbox_http.request(
+        "POST", "/v1/customers/importCSV", data=body, headers={"Content-Type": content_type}
+    )
+
+    body = assert_error(response, 400, "invalid_payload")
+    assert body["details"] == "The multipart body cannot be parsed"
+
+
 def test_import_csv_without_file_returns_400(sandbox_http):
     response = sandbox_http.request("POST", "/v1/customers/importCSV", data={"x": "1"})
 
