@@ -111,32 +111,40 @@ def reset() -> None:
 
 
 def _definitions(rng: random.Random) -> tuple[list[Segment], list[Consent]]:
+    """The segments, consents and consent groups; those already there (by name) are kept, so
+    that seeding after `--customers 0` works. Ids are drawn either way: same seed, same data."""
     created = PERIOD_START - timedelta(days=30)
-    segments = [
-        Segment(
-            id=ids.segment_id(rng),
+    have_segments = {s.name: s for s in Segment.objects.using(DB).all()}
+    segments = []
+    for name, type_, rule in SEGMENTS:
+        segment_id = ids.segment_id(rng)
+        segment = have_segments.get(name) or Segment.objects.using(DB).create(
+            id=segment_id,
             name=name,
             type=type_,
             filter={"junction": "and", **rule} if rule else None,
             created_at=created,
         )
-        for name, type_, rule in SEGMENTS
-    ]
-    Segment.objects.using(DB).bulk_create(segments)
-    consents = [
-        Consent(
-            id=ids.consent_id(rng),
+        segments.append(segment)
+    have_consents = {c.name: c for c in Consent.objects.using(DB).all()}
+    consents = []
+    for name, description, category in CONSENTS:
+        consent_id = ids.consent_id(rng)
+        consent = have_consents.get(name) or Consent.objects.using(DB).create(
+            id=consent_id,
             name=name,
             description=description,
             category=category,
             created_at=created,
         )
-        for name, description, category in CONSENTS
-    ]
-    Consent.objects.using(DB).bulk_create(consents)
+        consents.append(consent)
+    have_groups = set(ConsentGroup.objects.using(DB).values_list("name", flat=True))
     for name, description, members in CONSENT_GROUPS:
+        group_id = ids.consent_group_id(rng)
+        if name in have_groups:
+            continue
         group = ConsentGroup.objects.using(DB).create(
-            id=ids.consent_group_id(rng), name=name, description=description, created_at=created
+            id=group_id, name=name, description=description, created_at=created
         )
         group.consents.set([consents[i] for i in members])
     return segments, consents
@@ -232,7 +240,7 @@ def _loyalty(rng: random.Random, tiers: list[str]) -> dict:
 
 
 def seed(customers: int = 1000, seed_value: int = 1, log=print) -> dict:
-    """Fill the sandbox (assumed empty); returns counts and the seconds it took."""
+    """Fill the sandbox (assumed to have no customers); returns counts and the seconds it took."""
     started = time.perf_counter()
     rng = random.Random(seed_value)
     segments, consents = _definitions(rng)

@@ -8,7 +8,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sandbox import apps, jobs, seed
-from sandbox.models import Activity, Consent, Customer, Segment, SegmentMembership
+from sandbox.models import (
+    Activity,
+    Consent,
+    ConsentGroup,
+    Customer,
+    Segment,
+    SegmentMembership,
+)
 from sandbox.serializers import customer_to_api
 from sandbox.services import segment_matches
 
@@ -79,6 +86,31 @@ def test_seed_command_refuses_non_empty_without_reset():
 
     with pytest.raises(CommandError):
         call_command("seed_sandbox", customers=2)
+
+
+@pytest.mark.parametrize("if_empty", [False, True])
+def test_seed_command_after_zero_customers_seeds_once_more_without_duplicates(if_empty):
+    call_command("seed_sandbox", customers=0, seed=1)
+
+    call_command("seed_sandbox", customers=7, seed=1, if_empty=if_empty)
+
+    assert Customer.objects.using("sandbox").count() == 7
+    assert Segment.objects.using("sandbox").count() == len(seed.SEGMENTS)
+    assert Consent.objects.using("sandbox").count() == len(seed.CONSENTS)
+    assert ConsentGroup.objects.using("sandbox").count() == len(seed.CONSENT_GROUPS)
+
+
+def test_seed_after_zero_customers_gives_the_same_data_as_one_run():
+    seed.seed(12, 5, log=lambda _: None)
+    once = snapshot()
+    memberships = SegmentMembership.objects.using("sandbox").count()
+    seed.reset()
+
+    seed.seed(0, 5, log=lambda _: None)
+    seed.seed(12, 5, log=lambda _: None)
+
+    assert snapshot() == once
+    assert SegmentMembership.objects.using("sandbox").count() == memberships
 
 
 def test_seed_command_reset_replaces_data():
