@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-MAX_PAYLOAD = 10 * 1024 * 1024  # 10 MB, the bulk endpoints' cap
+MAX_PAYLOAD = 10 * 1024 * 1024  # 10 MB, the bulk endpoints' and the CSV import's cap
+MAX_BODY = 1024 * 1024  # 1 MB for every other body: one customer, a consents map
 
 
 class ApiError(Exception):
@@ -46,14 +47,15 @@ class ApiError(Exception):
 class PayloadTooLarge(ApiError):
     """413 in the Boom shape: {statusCode, error, message}, no key, no request_id."""
 
-    def __init__(self):
+    def __init__(self, limit: int = MAX_PAYLOAD):
         super().__init__(413, None, "Request Entity Too Large")
+        self.limit = limit
 
     def body(self, request_id: str) -> dict:
         return {
             "statusCode": 413,
             "error": "Request Entity Too Large",
-            "message": f"Payload content length greater than maximum allowed: {MAX_PAYLOAD}",
+            "message": f"Payload content length greater than maximum allowed: {self.limit}",
         }
 
 

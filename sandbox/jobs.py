@@ -261,16 +261,18 @@ def import_csv(action: AsyncAction) -> tuple[str, dict]:
         with transaction.atomic(using=DB):
             for offset, row in enumerate(chunk):
                 number = start + offset + 1
+                # Extra cells (more than the header has) are listed under the key None.
+                named = {header: value for header, value in row.items() if header is not None}
+                customer_id, source_id, fields = csv_row_to_fields(named)
                 if None in row:
                     failed.append(
                         {
                             "row": number,
-                            "source_id": row.get("Source_id") or "",
+                            "source_id": source_id or customer_id or "",
                             "reason": "the row has more columns than the header",
                         }
                     )
                     continue
-                customer_id, source_id, fields = csv_row_to_fields(row)
                 try:
                     cleaned = services.clean_base(fields)
                     existing = services.find_customer(customer_id) if customer_id else None

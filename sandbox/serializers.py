@@ -124,28 +124,24 @@ def async_action_to_api(action: AsyncAction, *, with_result: bool = True) -> dic
 
 
 def consent_to_api(consent: Consent) -> dict:
-    body = {
+    return {
         "id": consent.id,
         "name": consent.name,
         "description": consent.description,
         "category": consent.category,
         "created_at": ids.iso(consent.created_at),
+        "updated_at": ids.iso(consent.updated_at),  # null until updated (API_NOTES §5.12)
         "object": "consent",
     }
-    if consent.updated_at is not None:
-        body["updated_at"] = ids.iso(consent.updated_at)
-    return body
 
 
 def consent_group_to_api(group: ConsentGroup) -> dict:
-    body = {
+    return {
         "id": group.id,
         "name": group.name,
         "description": group.description,
         "consents": sorted(consent.id for consent in group.consents.all()),
         "created_at": ids.iso(group.created_at),
+        "updated_at": ids.iso(group.updated_at),  # null until updated (API_NOTES §5.12)
         "object": "consent_group",
     }
-    if group.updated_at is not None:
-        body["updated_at"] = ids.iso(group.updated_at)
-    return body

@@ -29,6 +29,16 @@ DATE_FIELDS = ("birthdate", "birthday")
 BASE_FIELDS = (*STRING_FIELDS, *DATE_FIELDS, "address", "metadata")
 ADDRESS_FIELDS = ("city", "state", "line_1", "line_2", "country", "postal_code")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Soft deletion renames a source_id to `<source_id>_deleted<ISO timestamp>` in the same column.
+DELETED_SUFFIX = len("_deleted") + len("2022-08-30T06:32:07.380Z")
+
+
+def _max_length(field: str) -> int | None:
+    """The column's limit (None for text): longer values fail on PostgreSQL, not on SQLite."""
+    return Customer._meta.get_field(field).max_length
+
+
+SOURCE_ID_MAX = _max_length("source_id") - DELETED_SUFFIX
 ORDERS = {
     "created_at": (F("created_at").asc(), F("id").asc()),
     "-created_at": (F("created_at").desc(), F("id").desc()),
@@ -53,6 +63,7 @@ def clean_base(data: Mapping) -> dict:
             value = data[field]
             if value is not None and not isinstance(value, str):
                 raise invalid_payload(f"Property .{field} should be string,null")
+            _check_length(f".{field}", value, _max_length(field))
             if field == "email" and value and not EMAIL_RE.match(value):
                 raise invalid_payload('Property .email should match format "email"')
             cleaned[field] = value if value != "" or field != "email" else None
@@ -72,6 +83,7 @@ def clean_base(data: Mapping) -> dict:
                     raise invalid_payload(f"Property .address.{key} is not allowed")
                 if value is not None and not isinstance(value, str):
                     raise invalid_payload(f"Property .address.{key} should be string,null")
+            _check_length(".address.city", address.get("city"), _max_length("city"))
             address = dict(address)
         cleaned["address"] = address
     if "metadata" in data:
@@ -80,6 +92,18 @@ def clean_base(data: Mapping) -> dict:
             raise invalid_payload("Property .metadata should be object")
         cleaned["metadata"] = dict(metadata) if metadata is not None else None
     return cleaned
+
+
+def _check_length(name: str, value, limit: int | None) -> None:
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        raise invalid_payload(f"Property {name} should NOT be longer than {limit} characters")
+
+
+def check_source_id(source_id) -> None:
+    """A source_id as a body gives it (create, bulk, CSV): a string that fits its column."""
+    if source_id is not None and not isinstance(source_id, str):
+        raise invalid_payload("Property .source_id should be string")
+    _check_length(".source_id", source_id, SOURCE_ID_MAX)
 
 
 def _is_date(value) -> bool:
@@ -134,10 +158,10 @@ def parse_int(params: Mapping, name: str, low: int, high: int, default: int | No
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid_query(f"Property .{name} should be integer") from None
+    # ASCII digits only: int() would also take " 5", "1_0" and digits of other scripts (U+0665).
+    if not re.fullmatch(r"-?[0-9]+", raw):
+        raise invalid_query(f"Property .{name} should be integer")
+    value = int(raw)
     if value < low:
         raise invalid_query(f"Property .{name} should be >= {low}")
     if value > high:
@@ -217,8 +241,7 @@ def create_customer(data: Mapping, request_id: str) -> Customer:
     if not isinstance(data, Mapping):
         raise invalid_payload("The payload should be an object")
     source_id = data.get("source_id")
-    if source_id is not None and not isinstance(source_id, str):
-        raise invalid_payload("Property .source_id should be string")
+    check_source_id(source_id)
     cleaned = clean_base(data)
     with transaction.atomic(using=DB):
         existing = None
@@ -266,6 +289,7 @@ def upsert_by_source_id(
     source_id: str, cleaned: Mapping, request_id: str, *, overwrite: bool = False
 ) -> tuple[Customer, bool]:
     """The bulk endpoints' and the CSV import's write: (customer, found)."""
+    check_source_id(source_id)
     existing = live_customers().filter(source_id=source_id).first()
     if existing is not None:
         return update_customer(existing, cleaned, request_id, overwrite=overwrite), True
@@ -534,9 +558,9 @@ def _activity_filters(customer: Customer, params: Mapping):
     return query
 
 
-def _after_id(query, ordering, starting_after_id: str):
-    """Rows strictly after the given event in the given ordering (an id cursor)."""
-    anchor = query.model.objects.using(DB).filter(id=starting_after_id).first()
+def _after_id(customer: Customer, query, ordering, starting_after_id: str):
+    """Rows strictly after the given event of this customer in the given ordering."""
+    anchor = Activity.objects.using(DB).filter(customer=customer, id=starting_after_id).first()
     if anchor is None:
         raise invalid_query(f"Property .starting_after_id: cannot find event {starting_after_id}")
     descending = ordering[-1].startswith("-")
@@ -564,7 +588,7 @@ def list_activities(customer: Customer, params: Mapping) -> dict:
             else query.filter(created_at__gt=cursor)
         )
     if params.get("starting_after_id") and ordering[0].lstrip("-") == "created_at":
-        query = _after_id(query, ordering, params["starting_after_id"])
+        query = _after_id(customer, query, ordering, params["starting_after_id"])
     rows = query.order_by(*ordering)[:limit]
     return {
         "object": "list",
@@ -592,7 +616,7 @@ def list_activity(customer: Customer, params: Mapping, event_types: set[str]) ->
             raise invalid_query("Property .type should be a customer event type")
         query = query.filter(type=params["type"])
     if params.get("starting_after_id"):
-        query = _after_id(query, ordering, params["starting_after_id"])
+        query = _after_id(customer, query, ordering, params["starting_after_id"])
     rows = list(query.order_by(*ordering)[: limit + 1])
     body: dict = {
         "object": "list",

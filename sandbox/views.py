@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import ids, jobs, services
 from sandbox.errors import (
+    MAX_BODY,
     MAX_PAYLOAD,
     ApiError,
     PayloadTooLarge,
@@ -147,18 +148,22 @@ def _no_content() -> HttpResponse:
     return response
 
 
-def _read_body(request, *, cap: int | None = None) -> bytes:
-    """The raw body. Read from the stream: request.body refuses more than 2.5 MB."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if cap is not None and length > cap:
-        raise PayloadTooLarge()
-    data = request.read(cap + 1) if cap is not None else request.read()
-    if cap is not None and len(data) > cap:
-        raise PayloadTooLarge()
+def _read_body(request, *, cap: int = MAX_BODY) -> bytes:
+    """The raw body, at most `cap` bytes (else 413). Read from the stream: request.body
+    refuses more than 2.5 MB."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > cap:
+        raise PayloadTooLarge(cap)
+    data = request.read(cap + 1)
+    if len(data) > cap:
+        raise PayloadTooLarge(cap)
     return data
 
 
-def _json_body(request, *, cap: int | None = None, required: bool = True):
+def _json_body(request, *, cap: int = MAX_BODY, required: bool = True):
     data = _read_body(request, cap=cap)
     if not data.strip():
         if required:

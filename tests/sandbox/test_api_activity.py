@@ -76,6 +76,20 @@ def test_activity_id_cursor_pages_through_all(sandbox_http, make_customer):
     assert names == ["v3", "v2", "v1", "v0", None]
 
 
+@pytest.mark.parametrize("path", ["activity", "activities"])
+def test_activity_cursor_of_another_customers_event_returns_400(sandbox_http, make_customer, path):
+    make_customer(source_id="mine")
+    make_customer(source_id="theirs")
+    theirs = sandbox_http.call("GET", "/v1/customers/theirs/activity").json()["data"][0]["id"]
+
+    response = sandbox_http.request(
+        "GET", f"/v1/customers/mine/{path}", params={"starting_after_id": theirs}
+    )
+
+    body = assert_error(response, 400, "invalid_query_params")
+    assert theirs in body["details"]
+
+
 def test_activity_filters_by_type_and_ascending_order(sandbox_http, make_customer):
     make_customer(source_id="a-3")
     sandbox_http.call("PUT", "/v1/customers/a-3", json={"name": "x"})
@@ -194,6 +208,8 @@ def test_list_consents_returns_groups_and_definitions(sandbox_http, consents):
     assert {c["name"] for c in body["consents"]["data"]} == {"Newsletter", "SMS"}
     assert body["groups"]["data"][0]["consents"] == sorted(c.id for c in consents)
     assert body["groups"]["data"][0]["object"] == "consent_group"
+    assert body["groups"]["data"][0]["updated_at"] is None
+    assert [c["updated_at"] for c in body["consents"]["data"]] == [None, None]
 
 
 def test_update_consents_returns_204_and_keeps_state(sandbox_http, make_customer, consents):

@@ -156,6 +156,19 @@ def test_import_csv_with_malformed_multipart_returns_invalid_payload(
     assert body["details"] == "The multipart body cannot be parsed"
 
 
+def test_import_csv_row_with_extra_cells_names_its_source_id_whatever_the_header_case(
+    sandbox_http,
+):
+    action_id = import_csv(sandbox_http, "source_id,name\nextra-1,Ann,surplus\n")
+
+    jobs.run_pending_jobs()
+    result = get_action(sandbox_http, action_id)["result"]
+
+    assert result["failed"] == [
+        {"row": 1, "source_id": "extra-1", "reason": "the row has more columns than the header"}
+    ]
+
+
 def test_import_csv_without_file_returns_400(sandbox_http):
     response = sandbox_http.request("POST", "/v1/customers/importCSV", data={"x": "1"})
 

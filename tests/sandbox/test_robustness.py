@@ -7,7 +7,8 @@ import logging
 import pytest
 import requests
 
-from sandbox import services, views
+from sandbox import jobs, services, views
+from sandbox.errors import MAX_BODY
 from sandbox.models import Customer
 from sandbox.transport import SandboxAdapter
 from tests.sandbox.conftest import assert_error, auth_headers
@@ -104,3 +105,107 @@ def test_adapter_turns_an_exception_escaping_the_view_into_api_500(session, monk
     body = assert_error(response, 500, "internal_error")
     assert body["message"] == "Internal server error"
     assert any(record.exc_info for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/customers"),
+        ("PUT", "/v1/customers/cap-1"),
+        ("PUT", "/v1/customers/cap-1/consents"),
+        ("POST", "/v1/customers/cap-1/permanent-deletion"),
+    ],
+)
+def test_body_over_1_mb_returns_413_boom_shape(session, method, path):
+    session.post(BASE + "/v1/customers", json={"source_id": "cap-1"})
+    body = b'{"name": "' + b"x" * MAX_BODY + b'"}'
+
+    response = session.request(
+        method, BASE + path, data=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "statusCode": 413,
+        "error": "Request Entity Too Large",
+        "message": "Payload content length greater than maximum allowed: 1048576",
+    }
+    assert session.get(BASE + "/v1/customers/cap-1").status_code == 200
+
+
+def test_body_of_exactly_1_mb_is_read(session):
+    padding = MAX_BODY - len(b'{"source_id": "cap-2", "description": ""}')
+    body = b'{"source_id": "cap-2", "description": "' + b"x" * padding + b'"}'
+
+    response = session.post(
+        BASE + "/v1/customers", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert len(body) == MAX_BODY
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("name", 500), ("email", 500), ("phone", 100), ("source_id", 468)]
+)
+def test_create_customer_string_longer_than_its_column_returns_invalid_payload(
+    session, field, limit
+):
+    def value(length: int) -> str:
+        return "a" * (length - len("@b.cd")) + "@b.cd" if field == "email" else "a" * length
+
+    too_long = session.post(BASE + "/v1/customers", json={field: value(limit + 1)})
+    fits = session.post(BASE + "/v1/customers", json={field: value(limit)})
+
+    body = assert_error(too_long, 400, "invalid_payload")
+    assert body["details"] == f"Property .{field} should NOT be longer than {limit} characters"
+    assert fits.status_code == 200
+
+
+def test_longest_source_id_still_fits_its_column_after_soft_deletion(session):
+    source_id = "s" * services.SOURCE_ID_MAX
+    session.post(BASE + "/v1/customers", json={"source_id": source_id})
+
+    session.delete(BASE + "/v1/customers/" + source_id)
+
+    renamed = Customer.objects.using("sandbox").get().source_id
+    assert len(renamed) == Customer._meta.get_field("source_id").max_length
+
+
+def test_update_customer_address_city_longer_than_its_column_returns_invalid_payload(session):
+    session.post(BASE + "/v1/customers", json={"source_id": "len-1"})
+
+    response = session.put(BASE + "/v1/customers/len-1", json={"address": {"city": "c" * 501}})
+
+    body = assert_error(response, 400, "invalid_payload")
+    assert body["details"] == "Property .address.city should NOT be longer than 500 characters"
+
+
+def test_bulk_update_source_id_longer_than_its_column_is_a_failed_record(session):
+    items = [{"source_id": "x" * 469}, {"source_id": "ok-1"}]
+
+    action_id = session.post(BASE + "/v1/customers/bulk/async", json=items).json()[
+        "async_action_id"
+    ]
+    jobs.run_pending_jobs()
+    result = session.get(BASE + "/v1/async-actions/" + action_id).json()["result"]
+
+    assert result["done_count"] == 1
+    assert result["errors"][0]["details"] == (
+        "Property .source_id should NOT be longer than 468 characters"
+    )
+
+
+@pytest.mark.parametrize("limit", ["\u0665", "1_0", " 5", "5 ", "+5", "5.0"])
+def test_list_customers_limit_not_in_ascii_digits_returns_invalid_query_params(session, limit):
+    response = session.get(BASE + "/v1/customers", params={"limit": limit})
+
+    body = assert_error(response, 400, "invalid_query_params")
+    assert body["details"] == "Property .limit should be integer"
+
+
+def test_list_customers_negative_limit_says_its_minimum(session):
+    response = session.get(BASE + "/v1/customers", params={"limit": "-1"})
+
+    body = assert_error(response, 400, "invalid_query_params")
+    assert body["details"] == "Property .limit should be >= 1"
