@@ -20,8 +20,11 @@ class ApiError(Exception):
         *,
         resource_id: str | None = None,
         resource_type: str | None = None,
+        field: str | None = None,
     ):
         super().__init__(details or message)
+        # The request body's field that broke a rule, for reports that name it (CSV import).
+        self.field = field
         self.code = code
         self.key = key
         self.message = message
@@ -81,8 +84,8 @@ def not_found(resource_type: str, resource_id: str) -> ApiError:
     )
 
 
-def invalid_payload(details: str) -> ApiError:
-    return ApiError(400, "invalid_payload", "Invalid payload", details)
+def invalid_payload(details: str, *, field: str | None = None) -> ApiError:
+    return ApiError(400, "invalid_payload", "Invalid payload", details, field=field)
 
 
 def invalid_query(details: str) -> ApiError:

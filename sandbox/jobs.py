@@ -28,9 +28,9 @@ from django.db.models import F
 from sandbox import ids, services
 from sandbox.errors import ApiError
 from sandbox.models import AsyncAction
+from sandbox.routers import SANDBOX_DB
 
 log = logging.getLogger(__name__)
-DB = "sandbox"
 LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 3
 REPORTS_KEPT = timedelta(days=7)
@@ -49,7 +49,7 @@ def enqueue(
 ) -> AsyncAction:
     """Queue a job, complete (report_url included): the worker may take it at once."""
     at = ids.now()
-    action = AsyncAction.objects.using(DB).create(
+    action = AsyncAction.objects.using(SANDBOX_DB).create(
         id=action_id or ids.async_action_id(),
         type=type_,
         payload=payload,
@@ -65,7 +65,7 @@ def enqueue(
 def recover_stale_jobs() -> int:
     """Queue again (or fail) jobs whose owner stopped beating: a dead process left them."""
     cutoff = ids.now() - LEASE
-    stale = AsyncAction.objects.using(DB).filter(
+    stale = AsyncAction.objects.using(SANDBOX_DB).filter(
         status=AsyncAction.IN_PROGRESS, heartbeat__lt=cutoff
     )
     recovered = 0
@@ -73,7 +73,7 @@ def recover_stale_jobs() -> int:
         if action.attempts >= MAX_ATTEMPTS:
             _finish(action, AsyncAction.FAILED, _failure_result(action, "The job was interrupted."))
         else:
-            still_stale = AsyncAction.objects.using(DB).filter(
+            still_stale = AsyncAction.objects.using(SANDBOX_DB).filter(
                 pk=action.pk, status=AsyncAction.IN_PROGRESS
             )
             still_stale.update(
@@ -85,13 +85,13 @@ def recover_stale_jobs() -> int:
 
 
 def _claim(until: AsyncAction | None) -> AsyncAction | None:
-    queued = AsyncAction.objects.using(DB).filter(status=AsyncAction.ENQUEUED)
+    queued = AsyncAction.objects.using(SANDBOX_DB).filter(status=AsyncAction.ENQUEUED)
     if until is not None:
         queued = queued.filter(created_at__lte=until.created_at)
     for candidate in queued.order_by("created_at", "id")[:5]:
         at = ids.now()
         claimed = (
-            AsyncAction.objects.using(DB)
+            AsyncAction.objects.using(SANDBOX_DB)
             .filter(pk=candidate.pk, status=AsyncAction.ENQUEUED)
             .update(
                 status=AsyncAction.IN_PROGRESS,
@@ -103,7 +103,7 @@ def _claim(until: AsyncAction | None) -> AsyncAction | None:
             )
         )
         if claimed:
-            return AsyncAction.objects.using(DB).get(pk=candidate.pk)
+            return AsyncAction.objects.using(SANDBOX_DB).get(pk=candidate.pk)
     return None
 
 
@@ -138,7 +138,7 @@ def _finish(action: AsyncAction, status: str, result: dict) -> None:
         operation_status = (
             "SUCCESS" if status == AsyncAction.DONE and not result.get("failed_count") else "FAILED"
         )
-    AsyncAction.objects.using(DB).filter(pk=action.pk).update(
+    AsyncAction.objects.using(SANDBOX_DB).filter(pk=action.pk).update(
         status=status,
         operation_status=operation_status,
         result=result,
@@ -164,14 +164,14 @@ def _failure_result(action: AsyncAction, message: str) -> dict:
 def _progress(action: AsyncAction, processed: int, total: int) -> None:
     at = ids.now()
     percent = min(99, processed * 100 // total) if total else 0
-    AsyncAction.objects.using(DB).filter(pk=action.pk).update(
+    AsyncAction.objects.using(SANDBOX_DB).filter(pk=action.pk).update(
         progress=percent, heartbeat=at, updated_at=at
     )
 
 
-def _chunks(items: list, total: int):
-    size = max(1, min(100, total // 20 or 1))
-    for start in range(0, total, size):
+def _chunks(items: list):
+    size = max(1, min(100, len(items) // 20 or 1))
+    for start in range(0, len(items), size):
         yield start, items[start : start + size]
 
 
@@ -240,12 +240,12 @@ ROW_RULES = {
 
 
 def _row_failure(fields: dict, error: ApiError) -> str:
-    """The API's reason style: `field: rule (actual value is '…')`."""
-    details = error.details or error.message
-    for field, rule in ROW_RULES.items():
-        if f".{field} " in details:
-            return f"{field}: {rule} (actual value is '{fields.get(field)}')"
-    return details
+    """The API's reason style, `field: rule (actual value is '…')`, for the rules it words so."""
+    if error.field in ROW_RULES:
+        return (
+            f"{error.field}: {ROW_RULES[error.field]} (actual value is '{fields.get(error.field)}')"
+        )
+    return error.details or error.message
 
 
 def import_csv(action: AsyncAction) -> tuple[str, dict]:
@@ -257,8 +257,8 @@ def import_csv(action: AsyncAction) -> tuple[str, dict]:
     total = len(rows)
     failed: list[dict] = []
     done = 0
-    for start, chunk in _chunks(rows, total):
-        with transaction.atomic(using=DB):
+    for start, chunk in _chunks(rows):
+        with transaction.atomic(using=SANDBOX_DB):
             for offset, row in enumerate(chunk):
                 number = start + offset + 1
                 # Extra cells (more than the header has) are listed under the key None.
@@ -314,8 +314,8 @@ def _bulk(action: AsyncAction, items: list, apply) -> tuple[str, dict]:
     errors: list[dict] = []
     report: list[dict] = []
     done = 0
-    for start, chunk in _chunks(items, total):
-        with transaction.atomic(using=DB):
+    for start, chunk in _chunks(items):
+        with transaction.atomic(using=SANDBOX_DB):
             for item in chunk:
                 source_id = item.get("source_id") if isinstance(item, dict) else None
                 try:

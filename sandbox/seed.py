@@ -22,10 +22,10 @@ from sandbox.models import (
     Segment,
     SegmentMembership,
 )
+from sandbox.routers import SANDBOX_DB
 from sandbox.serializers import customer_to_api, segment_ref
 from sandbox.services import segment_matches
 
-DB = "sandbox"
 BATCH = 2000
 # Fixed, so that the same --seed gives the same data on any day.
 PERIOD_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -95,7 +95,7 @@ def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
 
 
 def reset() -> None:
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=SANDBOX_DB):
         for model in (
             Activity,
             SegmentMembership,
@@ -107,18 +107,18 @@ def reset() -> None:
             AsyncAction,
             PermanentDeletion,
         ):
-            model.objects.using(DB).all().delete()
+            model.objects.using(SANDBOX_DB).all().delete()
 
 
 def _definitions(rng: random.Random) -> tuple[list[Segment], list[Consent]]:
     """The segments, consents and consent groups; those already there (by name) are kept, so
     that seeding after `--customers 0` works. Ids are drawn either way: same seed, same data."""
     created = PERIOD_START - timedelta(days=30)
-    have_segments = {s.name: s for s in Segment.objects.using(DB).all()}
+    have_segments = {s.name: s for s in Segment.objects.using(SANDBOX_DB).all()}
     segments = []
     for name, type_, rule in SEGMENTS:
         segment_id = ids.segment_id(rng)
-        segment = have_segments.get(name) or Segment.objects.using(DB).create(
+        segment = have_segments.get(name) or Segment.objects.using(SANDBOX_DB).create(
             id=segment_id,
             name=name,
             type=type_,
@@ -126,11 +126,11 @@ def _definitions(rng: random.Random) -> tuple[list[Segment], list[Consent]]:
             created_at=created,
         )
         segments.append(segment)
-    have_consents = {c.name: c for c in Consent.objects.using(DB).all()}
+    have_consents = {c.name: c for c in Consent.objects.using(SANDBOX_DB).all()}
     consents = []
     for name, description, category in CONSENTS:
         consent_id = ids.consent_id(rng)
-        consent = have_consents.get(name) or Consent.objects.using(DB).create(
+        consent = have_consents.get(name) or Consent.objects.using(SANDBOX_DB).create(
             id=consent_id,
             name=name,
             description=description,
@@ -138,12 +138,12 @@ def _definitions(rng: random.Random) -> tuple[list[Segment], list[Consent]]:
             created_at=created,
         )
         consents.append(consent)
-    have_groups = set(ConsentGroup.objects.using(DB).values_list("name", flat=True))
+    have_groups = set(ConsentGroup.objects.using(SANDBOX_DB).values_list("name", flat=True))
     for name, description, members in CONSENT_GROUPS:
         group_id = ids.consent_group_id(rng)
         if name in have_groups:
             continue
-        group = ConsentGroup.objects.using(DB).create(
+        group = ConsentGroup.objects.using(SANDBOX_DB).create(
             id=group_id, name=name, description=description, created_at=created
         )
         group.consents.set([consents[i] for i in members])
@@ -253,13 +253,15 @@ def seed(customers: int = 1000, seed_value: int = 1, log=print) -> dict:
 
     def flush():
         rows, acts, members, grants = zip(*batch, strict=True) if batch else ((), (), (), ())
-        with transaction.atomic(using=DB):
-            Customer.objects.using(DB).bulk_create(rows, batch_size=500)
-            Activity.objects.using(DB).bulk_create([a for x in acts for a in x], batch_size=500)
-            SegmentMembership.objects.using(DB).bulk_create(
+        with transaction.atomic(using=SANDBOX_DB):
+            Customer.objects.using(SANDBOX_DB).bulk_create(rows, batch_size=500)
+            Activity.objects.using(SANDBOX_DB).bulk_create(
+                [a for x in acts for a in x], batch_size=500
+            )
+            SegmentMembership.objects.using(SANDBOX_DB).bulk_create(
                 [m for x in members for m in x], batch_size=500
             )
-            CustomerConsent.objects.using(DB).bulk_create(
+            CustomerConsent.objects.using(SANDBOX_DB).bulk_create(
                 [g for x in grants for g in x], batch_size=500
             )
         counts["customers"] += len(rows)
@@ -274,7 +276,7 @@ def seed(customers: int = 1000, seed_value: int = 1, log=print) -> dict:
             flush()
             log(f"  {counts['customers']:,} customers")
     flush()
-    with connections[DB].cursor() as cursor:
+    with connections[SANDBOX_DB].cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics for the new rows (SQLite, PostgreSQL)
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts

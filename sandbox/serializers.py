@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from sandbox import ids
-from sandbox.models import Activity, AsyncAction, Consent, ConsentGroup, Customer, Segment
+from sandbox.models import (
+    Activity,
+    AsyncAction,
+    Consent,
+    ConsentGroup,
+    Customer,
+    PermanentDeletion,
+    Segment,
+)
 
 
 def empty_summary() -> dict:
@@ -144,4 +152,16 @@ def consent_group_to_api(group: ConsentGroup) -> dict:
         "created_at": ids.iso(group.created_at),
         "updated_at": ids.iso(group.updated_at),  # null until updated (API_NOTES §5.12)
         "object": "consent_group",
+    }
+
+
+def permanent_deletion_to_api(receipt: PermanentDeletion) -> dict:
+    return {
+        "id": receipt.id,
+        "created_at": ids.iso(receipt.created_at),
+        "related_object_id": receipt.related_object_id,
+        "related_object": "customer",
+        "status": "DONE",
+        "data_json": receipt.data_json,
+        "object": "pernament_deletion",  # sic: the API's spelling (API_NOTES quirk 3)
     }

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from customers.voucherify.enums import CAMPAIGN_TYPES
 from sandbox import ids
 from sandbox.errors import ApiError, invalid_payload, invalid_query, not_found
+from sandbox.events import CUSTOMER_EVENT_TYPES
 from sandbox.models import (
     Activity,
     Consent,
@@ -21,9 +22,9 @@ from sandbox.models import (
     Segment,
     SegmentMembership,
 )
+from sandbox.routers import SANDBOX_DB
 from sandbox.serializers import activity_to_api, customer_to_api, segment_ref
 
-DB = "sandbox"
 STRING_FIELDS = ("name", "description", "email", "phone")
 DATE_FIELDS = ("birthdate", "birthday")
 BASE_FIELDS = (*STRING_FIELDS, *DATE_FIELDS, "address", "metadata")
@@ -65,13 +66,13 @@ def clean_base(data: Mapping) -> dict:
                 raise invalid_payload(f"Property .{field} should be string,null")
             _check_length(f".{field}", value, _max_length(field))
             if field == "email" and value and not EMAIL_RE.match(value):
-                raise invalid_payload('Property .email should match format "email"')
+                raise invalid_payload('Property .email should match format "email"', field=field)
             cleaned[field] = value if value != "" or field != "email" else None
     for field in DATE_FIELDS:
         if field in data:
             value = data[field]
             if value is not None and not _is_date(value):
-                raise invalid_payload(f'Property .{field} should match format "date"')
+                raise invalid_payload(f'Property .{field} should match format "date"', field=field)
             cleaned[field] = value
     if "address" in data:
         address = data["address"]
@@ -128,7 +129,7 @@ def _apply(customer: Customer, cleaned: Mapping) -> None:
 
 
 def live_customers():
-    return Customer.objects.using(DB).filter(deleted_at__isnull=True)
+    return Customer.objects.using(SANDBOX_DB).filter(deleted_at__isnull=True)
 
 
 def find_customer(identifier: str, *, include_deleted: bool = False) -> Customer | None:
@@ -138,7 +139,7 @@ def find_customer(identifier: str, *, include_deleted: bool = False) -> Customer
         customers.filter(id=identifier).first() or customers.filter(source_id=identifier).first()
     )
     if customer is None and include_deleted:
-        deleted = Customer.objects.using(DB).filter(deleted_at__isnull=False)
+        deleted = Customer.objects.using(SANDBOX_DB).filter(deleted_at__isnull=False)
         customer = (
             deleted.filter(id=identifier).first()
             or deleted.filter(source_id=identifier).first()
@@ -225,7 +226,7 @@ def list_customers(params: Mapping) -> dict:
 
 
 def record_activity(customer: Customer, type_: str, payload: dict, request_id: str, at=None):
-    return Activity.objects.using(DB).create(
+    return Activity.objects.using(SANDBOX_DB).create(
         id=ids.event_id(),
         customer=customer,
         type=type_,
@@ -243,7 +244,7 @@ def create_customer(data: Mapping, request_id: str) -> Customer:
     source_id = data.get("source_id")
     check_source_id(source_id)
     cleaned = clean_base(data)
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=SANDBOX_DB):
         existing = None
         if isinstance(data.get("id"), str) and data["id"]:
             existing = live_customers().filter(id=data["id"]).first()
@@ -256,11 +257,11 @@ def create_customer(data: Mapping, request_id: str) -> Customer:
 
 def _insert_customer(source_id: str | None, cleaned: Mapping, request_id: str) -> Customer:
     """A new customer, with its customer.created activity and its segments."""
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=SANDBOX_DB):
         at = ids.now()
         customer = Customer(id=ids.customer_id(), source_id=source_id, created_at=at, touched_at=at)
         _apply(customer, cleaned)
-        customer.save(using=DB, force_insert=True)
+        customer.save(using=SANDBOX_DB, force_insert=True)
         record_activity(
             customer, "customer.created", {"customer": customer_to_api(customer)}, request_id
         )
@@ -272,12 +273,12 @@ def update_customer(
     customer: Customer, cleaned: Mapping, request_id: str, *, overwrite: bool = False
 ) -> Customer:
     """PUT semantics (sent fields replace, others stay) or, with overwrite, the CSV import's."""
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=SANDBOX_DB):
         if overwrite:
             cleaned = {field: cleaned.get(field) for field in BASE_FIELDS}
         _apply(customer, cleaned)
         customer.updated_at = customer.touched_at = ids.now()
-        customer.save(using=DB)
+        customer.save(using=SANDBOX_DB)
         record_activity(
             customer, "customer.updated", {"customer": customer_to_api(customer)}, request_id
         )
@@ -298,14 +299,14 @@ def upsert_by_source_id(
 
 def delete_customer(customer: Customer, request_id: str) -> None:
     """Soft deletion: gone from reads, source_id freed by renaming it."""
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=SANDBOX_DB):
         at = ids.now()
         customer.original_source_id = customer.source_id
         if customer.source_id is not None:
             customer.source_id = f"{customer.source_id}_deleted{ids.iso(at)}"
         customer.deleted_at = at
-        customer.save(using=DB)
-        SegmentMembership.objects.using(DB).filter(customer=customer).delete()
+        customer.save(using=SANDBOX_DB)
+        SegmentMembership.objects.using(SANDBOX_DB).filter(customer=customer).delete()
         record_activity(
             customer, "customer.deleted", {"customer": customer_to_api(customer)}, request_id, at
         )
@@ -313,10 +314,10 @@ def delete_customer(customer: Customer, request_id: str) -> None:
 
 def permanently_delete_customer(customer: Customer) -> PermanentDeletion:
     """Erase the customer and everything attached; keep only a receipt of counts."""
-    with transaction.atomic(using=DB):
-        activities = Activity.objects.using(DB).filter(customer=customer)
-        memberships = SegmentMembership.objects.using(DB).filter(customer=customer)
-        consents = CustomerConsent.objects.using(DB).filter(customer=customer)
+    with transaction.atomic(using=SANDBOX_DB):
+        activities = Activity.objects.using(SANDBOX_DB).filter(customer=customer)
+        memberships = SegmentMembership.objects.using(SANDBOX_DB).filter(customer=customer)
+        consents = CustomerConsent.objects.using(SANDBOX_DB).filter(customer=customer)
         orders = int(((customer.summary or {}).get("orders") or {}).get("total_count") or 0)
         data_json = {
             "events": 0,
@@ -330,13 +331,13 @@ def permanently_delete_customer(customer: Customer) -> PermanentDeletion:
         activities.delete()
         memberships.delete()
         consents.delete()
-        receipt = PermanentDeletion.objects.using(DB).create(
+        receipt = PermanentDeletion.objects.using(SANDBOX_DB).create(
             id=ids.deletion_id(),
             related_object_id=customer.id,
             data_json=data_json,
             created_at=ids.now(),
         )
-        Customer.objects.using(DB).filter(pk=customer.pk).delete()
+        Customer.objects.using(SANDBOX_DB).filter(pk=customer.pk).delete()
     return receipt
 
 
@@ -350,7 +351,7 @@ def update_consents(customer: Customer, changes: Mapping, request_id: str) -> No
         if not isinstance(value, bool):
             raise invalid_payload(f"Property .{key} should be boolean")
     consent_ids = [key for key in changes if key != "unsubscribed"]
-    known = {c.id: c for c in Consent.objects.using(DB).filter(id__in=consent_ids)}
+    known = {c.id: c for c in Consent.objects.using(SANDBOX_DB).filter(id__in=consent_ids)}
     unknown = [key for key in consent_ids if key not in known]
     if unknown:
         raise ApiError(
@@ -362,7 +363,7 @@ def update_consents(customer: Customer, changes: Mapping, request_id: str) -> No
             resource_type="consent",
         )
     at = ids.now()
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=SANDBOX_DB):
         current = {row.consent_id: row for row in customer.consents.all()}
         desired = {key: changes[key] for key in consent_ids}
         if changes.get("unsubscribed") is True:
@@ -374,23 +375,24 @@ def update_consents(customer: Customer, changes: Mapping, request_id: str) -> No
         elif changes.get("unsubscribed") is False or any(desired.values()):
             customer.unsubscribed = False
         known.update(
-            (c.id, c) for c in Consent.objects.using(DB).filter(id__in=set(desired) - set(known))
+            (c.id, c)
+            for c in Consent.objects.using(SANDBOX_DB).filter(id__in=set(desired) - set(known))
         )
         given, revoked = [], []
         for consent_id, granted in desired.items():
             row = current.get(consent_id)
             if row is None:
-                CustomerConsent.objects.using(DB).create(
+                CustomerConsent.objects.using(SANDBOX_DB).create(
                     customer=customer, consent_id=consent_id, granted=granted, date=at
                 )
             elif row.granted != granted:
                 row.granted, row.date = granted, at
-                row.save(using=DB)
+                row.save(using=SANDBOX_DB)
             else:
                 continue
             (given if granted else revoked).append(known[consent_id])
         customer.updated_at = customer.touched_at = at
-        customer.save(using=DB)
+        customer.save(using=SANDBOX_DB)
         snapshot = customer_to_api(customer)
         for type_, consents in (
             ("customer.consents.given", given),
@@ -484,12 +486,12 @@ def segment_matches(segment_filter: Mapping | None, document: Mapping) -> bool:
 def evaluate_segments(customer: Customer, request_id: str, segments=None) -> None:
     """Re-evaluate filter segments; auto-update ones record entered/left activities."""
     if segments is None:
-        segments = list(Segment.objects.using(DB).exclude(type=Segment.STATIC))
+        segments = list(Segment.objects.using(SANDBOX_DB).exclude(type=Segment.STATIC))
     if not segments:
         return
     document = customer_to_api(customer, with_consents=False)
     member_of = set(
-        SegmentMembership.objects.using(DB)
+        SegmentMembership.objects.using(SANDBOX_DB)
         .filter(customer=customer, segment__in=segments)
         .values_list("segment_id", flat=True)
     )
@@ -499,11 +501,13 @@ def evaluate_segments(customer: Customer, request_id: str, segments=None) -> Non
         if matches == (segment.id in member_of):
             continue
         if matches:
-            SegmentMembership.objects.using(DB).create(
+            SegmentMembership.objects.using(SANDBOX_DB).create(
                 customer=customer, segment=segment, created_at=at
             )
         else:
-            SegmentMembership.objects.using(DB).filter(customer=customer, segment=segment).delete()
+            SegmentMembership.objects.using(SANDBOX_DB).filter(
+                customer=customer, segment=segment
+            ).delete()
         if segment.type == Segment.AUTO_UPDATE:
             type_ = "customer.segment.entered" if matches else "customer.segment.left"
             payload = {"customer": document, "segment": segment_ref(segment)}
@@ -515,7 +519,9 @@ def customer_segments(identifier: str) -> list[Segment]:
     if customer is None:
         return []  # The API never answers 404 here (API_NOTES quirk 19).
     return list(
-        Segment.objects.using(DB).filter(memberships__customer=customer).order_by("name", "id")
+        Segment.objects.using(SANDBOX_DB)
+        .filter(memberships__customer=customer)
+        .order_by("name", "id")
     )
 
 
@@ -541,7 +547,7 @@ ACTIVITY_ORDERS = {
 
 
 def _activity_filters(customer: Customer, params: Mapping):
-    query = Activity.objects.using(DB).filter(customer=customer)
+    query = Activity.objects.using(SANDBOX_DB).filter(customer=customer)
     start, end = parse_time(params, "start_date"), parse_time(params, "end_date")
     if start is not None:
         query = query.filter(created_at__gte=start)
@@ -560,7 +566,9 @@ def _activity_filters(customer: Customer, params: Mapping):
 
 def _after_id(customer: Customer, query, ordering, starting_after_id: str):
     """Rows strictly after the given event of this customer in the given ordering."""
-    anchor = Activity.objects.using(DB).filter(customer=customer, id=starting_after_id).first()
+    anchor = (
+        Activity.objects.using(SANDBOX_DB).filter(customer=customer, id=starting_after_id).first()
+    )
     if anchor is None:
         raise invalid_query(f"Property .starting_after_id: cannot find event {starting_after_id}")
     descending = ordering[-1].startswith("-")
@@ -598,7 +606,7 @@ def list_activities(customer: Customer, params: Mapping) -> dict:
     }
 
 
-def list_activity(customer: Customer, params: Mapping, event_types: set[str]) -> dict:
+def list_activity(customer: Customer, params: Mapping) -> dict:
     """GET /activity: an id cursor, has_more and more_starting_after."""
     limit = parse_int(params, "limit", 1, 100, 10)
     order = params.get("order") or "-created_at"
@@ -612,7 +620,7 @@ def list_activity(customer: Customer, params: Mapping, event_types: set[str]) ->
             raise invalid_query("Property .category should be one of: ACTION, EFFECT")
         query = (query.filter if category == "EFFECT" else query.exclude)(type__in=EFFECT_TYPES)
     if params.get("type"):
-        if params["type"] not in event_types:
+        if params["type"] not in CUSTOMER_EVENT_TYPES:
             raise invalid_query("Property .type should be a customer event type")
         query = query.filter(type=params["type"])
     if params.get("starting_after_id"):

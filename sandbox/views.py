@@ -36,19 +36,19 @@ from sandbox.errors import (
     not_found,
     unauthorized,
 )
-from sandbox.events import CUSTOMER_EVENT_TYPES
 from sandbox.models import AsyncAction, Consent, ConsentGroup, Segment
+from sandbox.routers import SANDBOX_DB
 from sandbox.serializers import (
     async_action_to_api,
     consent_group_to_api,
     consent_to_api,
     customer_to_api,
+    permanent_deletion_to_api,
     segment_ref,
     segment_to_api,
 )
 
 log = logging.getLogger(__name__)
-DB = "sandbox"
 CUSTOMER_SUFFIXES = ("permanent-deletion", "activities", "activity", "segments", "consents")
 MULTIPART_SLACK = 64 * 1024  # multipart boundaries and headers around a 10 MB file
 
@@ -91,51 +91,54 @@ def _authenticate(request, limit: int) -> None:
         raise unauthorized()
 
 
-def api(methods: tuple[str, ...] | None = None):
-    """Decorate a route: auth, rate limit, error bodies, JSON out, no CSRF, no sign-in."""
+def api(view):
+    """Decorate a route: auth, rate limit, error bodies, JSON out, no CSRF, no sign-in.
 
-    def decorate(view):
-        @functools.wraps(view)
-        @csrf_exempt
-        @login_not_required
-        def wrapper(request, *args, **kwargs):
-            request_id = ids.request_id()
-            limit = settings.SANDBOX_RATE_LIMIT_PER_MINUTE
-            headers = {}
-            try:
-                _authenticate(request, limit)
-                if settings.SANDBOX_WORKER:
-                    jobs.start_worker()
-                if limit:
-                    used, reset = _rate.hit(request.headers["X-App-Id"], limit)
-                    headers = {
-                        "X-Rate-Limit-Limit": str(limit),
-                        "X-Rate-Limit-Remaining": str(max(0, limit - used)),
-                        "X-Rate-Limit-Retry": str(int(time.time()) + reset),
-                    }
-                    if used > limit:
-                        raise TooManyRequests(reset)
-                if methods is not None and request.method not in methods:
-                    raise method_not_allowed(request.method, list(methods))
-                response = view(request, request_id, *args, **kwargs)
-            except ApiError as error:
-                response = error_response(error, request_id)
-            except Exception:
-                # A bug or an outage (database down...): still an API answer, not an HTML page.
-                log.exception(
-                    "sandbox: %s %s failed (request_id=%s)",
-                    request.method,
-                    view.__name__,
-                    request_id,
-                )
-                response = error_response(internal_error(), request_id)
-            for name, value in headers.items():
-                response[name] = value
-            return response
+    The view checks its methods itself, with `_allow` (the allowed ones may depend on the path).
+    """
 
-        return wrapper
+    @functools.wraps(view)
+    @csrf_exempt
+    @login_not_required
+    def wrapper(request, *args, **kwargs):
+        request_id = ids.request_id()
+        limit = settings.SANDBOX_RATE_LIMIT_PER_MINUTE
+        headers = {}
+        try:
+            _authenticate(request, limit)
+            if settings.SANDBOX_WORKER:
+                jobs.start_worker()
+            if limit:
+                used, reset = _rate.hit(request.headers["X-App-Id"], limit)
+                headers = {
+                    "X-Rate-Limit-Limit": str(limit),
+                    "X-Rate-Limit-Remaining": str(max(0, limit - used)),
+                    "X-Rate-Limit-Retry": str(int(time.time()) + reset),
+                }
+                if used > limit:
+                    raise TooManyRequests(reset)
+            response = view(request, request_id, *args, **kwargs)
+        except ApiError as error:
+            response = error_response(error, request_id)
+        except Exception:
+            # A bug or an outage (database down...): still an API answer, not an HTML page.
+            log.exception(
+                "sandbox: %s %s failed (request_id=%s)",
+                request.method,
+                view.__name__,
+                request_id,
+            )
+            response = error_response(internal_error(), request_id)
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
-    return decorate
+    return wrapper
+
+
+def _allow(request, *methods: str) -> None:
+    if request.method not in methods:
+        raise method_not_allowed(request.method, list(methods))
 
 
 def _json(body, status: int = 200) -> JsonResponse:
@@ -228,15 +231,14 @@ def _bulk_cap(count: int) -> None:
 # -- /v1/customers ----------------------------------------------------------------------------
 
 
-@api()
+@api
 def customers(request, request_id):
+    _allow(request, "GET", "POST")
     if request.method == "GET":
         return _json(services.list_customers(request.GET))
-    if request.method == "POST":
-        data = _json_body(request, required=False)
-        customer = services.create_customer({} if data is None else data, request_id)
-        return _json(customer_to_api(customer))
-    raise method_not_allowed(request.method, ["GET", "POST"])
+    data = _json_body(request, required=False)
+    customer = services.create_customer({} if data is None else data, request_id)
+    return _json(customer_to_api(customer))
 
 
 def _raw_segments(request) -> list[str] | None:
@@ -276,22 +278,24 @@ def _route_customer_path(request, rest: str) -> tuple[str, str]:
     return "", collection
 
 
-@api()
+# What each kind of /v1/customers/<rest> path allows.
+CUSTOMER_ROUTE_METHODS = {
+    "": ("GET", "PUT", "DELETE"),
+    "permanent-deletion": ("POST",),
+    "activities": ("GET",),
+    "activity": ("GET",),
+    "segments": ("GET",),
+    "consents": ("PUT",),
+    "importCSV": ("POST",),
+    "bulk/async": ("POST",),
+    "metadata/async": ("POST",),
+}
+
+
+@api
 def customer_routes(request, request_id, rest):
     kind, customer_id = _route_customer_path(request, rest)
-    allowed = {
-        "": ["GET", "PUT", "DELETE"],
-        "permanent-deletion": ["POST"],
-        "activities": ["GET"],
-        "activity": ["GET"],
-        "segments": ["GET"],
-        "consents": ["PUT"],
-        "importCSV": ["POST"],
-        "bulk/async": ["POST"],
-        "metadata/async": ["POST"],
-    }[kind]
-    if request.method not in allowed:
-        raise method_not_allowed(request.method, allowed)
+    _allow(request, *CUSTOMER_ROUTE_METHODS[kind])
     if kind == "importCSV":
         return _import_csv(request, request_id)
     if kind == "bulk/async":
@@ -312,22 +316,12 @@ def customer_routes(request, request_id, rest):
         customer = services.get_customer(customer_id, include_deleted=True)
         _read_body(request)  # no body, `{}`, or anything: nothing in it is used
         receipt = services.permanently_delete_customer(customer)
-        return _json(
-            {
-                "id": receipt.id,
-                "created_at": ids.iso(receipt.created_at),
-                "related_object_id": receipt.related_object_id,
-                "related_object": "customer",
-                "status": "DONE",
-                "data_json": receipt.data_json,
-                "object": "pernament_deletion",
-            }
-        )
+        return _json(permanent_deletion_to_api(receipt))
     customer = services.get_customer(customer_id)
     if kind == "activities":
         return _json(services.list_activities(customer, request.GET))
     if kind == "activity":
-        return _json(services.list_activity(customer, request.GET, CUSTOMER_EVENT_TYPES))
+        return _json(services.list_activity(customer, request.GET))
     if kind == "consents":
         services.update_consents(customer, _json_body(request), request_id)
         return _no_content()
@@ -404,10 +398,11 @@ def _metadata_update(request, request_id):
 # -- /v1/async-actions ------------------------------------------------------------------------
 
 
-@api(methods=("GET",))
+@api
 def async_actions(request, request_id):
+    _allow(request, "GET")
     limit = services.parse_int(request.GET, "limit", 1, 100, 10)
-    query = AsyncAction.objects.using(DB).order_by("-created_at", "-id")
+    query = AsyncAction.objects.using(SANDBOX_DB).order_by("-created_at", "-id")
     if request.GET.get("end_date"):
         end = ids.parse_datetime(request.GET["end_date"])
         if end is None:
@@ -426,9 +421,10 @@ def async_actions(request, request_id):
     )
 
 
-@api(methods=("GET",))
+@api
 def async_action(request, request_id, action_id):
-    action = AsyncAction.objects.using(DB).filter(id=action_id).first()
+    _allow(request, "GET")
+    action = AsyncAction.objects.using(SANDBOX_DB).filter(id=action_id).first()
     if action is None:
         raise not_found("async_action", action_id)
     if action.status in (AsyncAction.ENQUEUED, AsyncAction.IN_PROGRESS) and not (
@@ -436,7 +432,7 @@ def async_action(request, request_id, action_id):
     ):
         # No worker in this process: work the queue up to this job before answering.
         jobs.run_pending_jobs(until=action)
-        action.refresh_from_db(using=DB)
+        action.refresh_from_db(using=SANDBOX_DB)
     return _json(async_action_to_api(action))
 
 
@@ -448,7 +444,9 @@ def async_action_report(request, action_id):
         _report_signer().unsign(f"{action_id}:{request.GET.get('token', '')}")
     except signing.BadSignature:
         return error_response(not_found("report", action_id), ids.request_id())
-    action = AsyncAction.objects.using(DB).filter(id=action_id, report__isnull=False).first()
+    action = (
+        AsyncAction.objects.using(SANDBOX_DB).filter(id=action_id, report__isnull=False).first()
+    )
     if action is None or ids.now() > action.updated_at + jobs.REPORTS_KEPT:
         return error_response(not_found("report", action_id), ids.request_id())
     out = io.StringIO()
@@ -464,10 +462,13 @@ def async_action_report(request, action_id):
 # -- /v1/consents and /v1/segments --------------------------------------------------------------
 
 
-@api(methods=("GET",))
+@api
 def consents(request, request_id):
-    groups = list(ConsentGroup.objects.using(DB).prefetch_related("consents").order_by("name"))
-    items = list(Consent.objects.using(DB).order_by("name"))
+    _allow(request, "GET")
+    groups = list(
+        ConsentGroup.objects.using(SANDBOX_DB).prefetch_related("consents").order_by("name")
+    )
+    items = list(Consent.objects.using(SANDBOX_DB).order_by("name"))
     return _json(
         {
             "groups": {
@@ -486,9 +487,10 @@ def consents(request, request_id):
     )
 
 
-@api(methods=("GET",))
+@api
 def segment(request, request_id, segment_id):
-    found = Segment.objects.using(DB).filter(id=segment_id).first()
+    _allow(request, "GET")
+    found = Segment.objects.using(SANDBOX_DB).filter(id=segment_id).first()
     if found is None:
         raise not_found("segment", segment_id)
     return _json(segment_to_api(found))

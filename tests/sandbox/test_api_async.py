@@ -169,6 +169,22 @@ def test_import_csv_row_with_extra_cells_names_its_source_id_whatever_the_header
     ]
 
 
+def test_import_csv_email_too_long_is_reported_as_too_long_not_as_malformed(sandbox_http):
+    email = "a" * 495 + "@b.cd" + "e"
+    action_id = import_csv(sandbox_http, f"Source_id,Email\nlong-1,{email}\n")
+
+    jobs.run_pending_jobs()
+    result = get_action(sandbox_http, action_id)["result"]
+
+    assert result["failed"] == [
+        {
+            "row": 1,
+            "source_id": "long-1",
+            "reason": "Property .email should NOT be longer than 500 characters",
+        }
+    ]
+
+
 def test_import_csv_without_file_returns_400(sandbox_http):
     response = sandbox_http.request("POST", "/v1/customers/importCSV", data={"x": "1"})
 

@@ -355,3 +355,23 @@ def test_failed_sign_ins_are_not_limited_when_the_rate_limit_is_off(sandbox_http
     answers = [sandbox_http.request("GET", "/v1/customers") for _ in range(5)]
 
     assert {answer.status_code for answer in answers} == {401}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/v1/customers", "GET or POST"),
+        ("GET", "/v1/customers/anyone/permanent-deletion", "POST"),
+        ("POST", "/v1/customers/anyone/activity", "GET"),
+        ("GET", "/v1/customers/anyone/consents", "PUT"),
+        ("POST", "/v1/async-actions", "GET"),
+        ("DELETE", "/v1/async-actions/aa_000000000000000000", "GET"),
+        ("PUT", "/v1/consents", "GET"),
+        ("POST", "/v1/segments/seg_1", "GET"),
+    ],
+)
+def test_every_route_answers_405_with_its_methods(sandbox_http, method, path, allowed):
+    response = sandbox_http.request(method, path)
+
+    body = assert_error(response, 405)
+    assert body["details"] == f"{method} is not supported by this endpoint. Did you mean {allowed}?"

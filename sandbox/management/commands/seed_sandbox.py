@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sandbox import seed as seeding
 from sandbox.models import Customer
+from sandbox.routers import SANDBOX_DB
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, customers, seed: int, if_empty, reset, **options):
         if customers < 0:
             raise CommandError("--customers must be 0 or more")
-        exists = Customer.objects.using(seeding.DB).exists()
+        exists = Customer.objects.using(SANDBOX_DB).exists()
         if if_empty and exists and not reset:
             self.stdout.write("The sandbox already has customers; nothing to do.")
             return
