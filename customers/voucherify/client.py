@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
@@ -18,6 +18,7 @@ from customers.voucherify.errors import (
     ConnectionFailed,
     NotFound,
     Timeout,
+    ValidationFailed,
     VoucherifyError,
     error_from_status,
 )
@@ -116,11 +117,34 @@ def _query(params: Mapping[str, Any]) -> dict[str, Any]:
     return query
 
 
+DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def _segment(identifier: str) -> str:
+    """One path segment for an id: `/`, spaces, `?`... quoted, and the ids `.` and `..` as
+    `%2E` and `%2E%2E`, which no URL normaliser resolves away as "this" or "parent" folder."""
+    if identifier in DOT_SEGMENTS:
+        return identifier.replace(".", "%2E")
+    return quote(identifier, safe="")
+
+
 def _path(template: str, *ids: str) -> str:
-    """Quote every id (a source_id may hold `/`, spaces, `?`...) into its own path segment."""
+    """Quote every id (a source_id may hold `/`, spaces, `?`, or be `..`) into its own path
+    segment."""
     if any(not isinstance(i, str) or not i for i in ids):
         raise NotFound("An empty id names no record")
-    return template.format(*(quote(i, safe="") for i in ids))
+    return template.format(*(_segment(i) for i in ids))
+
+
+def _keep_dot_ids(url: str) -> str:
+    """requests re-quotes a prepared URL and decodes `%2E` back to `.`: encode dot segments
+    again (only ids can be ones: `_path` quoted them, and literal ones were resolved)."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if not DOT_SEGMENTS.intersection(segments):
+        return url
+    path = "/".join(_segment(s) if s in DOT_SEGMENTS else s for s in segments)
+    return urlunsplit(parts._replace(path=path))
 
 
 # The fixed segments of the API's paths; every other segment is an id.
@@ -147,6 +171,15 @@ def _loggable(path: str) -> str:
     return "/".join(part if not part or part in PATH_WORDS else "{id}" for part in path.split("/"))
 
 
+class _Session(requests.Session):
+    """A Session whose prepared URLs keep the ids `.` and `..` as `%2E` segments."""
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        prepared = super().prepare_request(request)
+        prepared.url = _keep_dot_ids(prepared.url)
+        return prepared
+
+
 class VoucherifyClient:
     """A Voucherify API client on one `requests.Session`.
 
@@ -168,7 +201,7 @@ class VoucherifyClient:
         self.base_url = base_url.rstrip("/")
         self.backend = backend
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.headers.update(
             {
                 "X-App-Id": app_id,
@@ -211,6 +244,13 @@ class VoucherifyClient:
                 # API never redirects, so an answer of 3xx is an error, not a place to go.
                 allow_redirects=False,
             )
+        except requests.exceptions.InvalidJSONError as exc:
+            # Raised while preparing the request (json= holds NaN or an infinity): not sent.
+            raise ValidationFailed(
+                "The data cannot be sent as JSON",
+                details="A value is not valid JSON (a number that is NaN or infinite?). "
+                "Nothing was sent to Voucherify.",
+            ) from exc
         except requests.Timeout as exc:
             raise Timeout("Voucherify did not answer in time") from exc
         except requests.RequestException as exc:

@@ -15,6 +15,7 @@ import pytest
 import requests
 from openapi_core.validation.request.exceptions import InvalidParameter
 
+from customers.voucherify.errors import ValidationFailed
 from customers.voucherify.resources import (
     Activity,
     AsyncAction,
@@ -108,6 +109,47 @@ def test_get_customer_odd_id_is_quoted_into_one_segment(client, api, sent):
     assert request.body is None
     assert customer.id == CUSTOMER["id"]
     assert customer.email == "alice.morgan@email.com"
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_create_customer_with_non_json_number_is_validation_failed_and_not_sent(
+    client, api, number
+):
+    with pytest.raises(ValidationFailed) as raised:
+        client.create_customer({"source_id": "n-1", "metadata": {"score": number}})
+
+    assert raised.value.message == "The data cannot be sent as JSON"
+    assert "Nothing was sent" in raised.value.details
+    assert len(api.calls) == 0
+
+
+def test_update_customers_in_bulk_with_nan_is_validation_failed(client, api):
+    with pytest.raises(ValidationFailed):
+        client.update_customers_in_bulk([{"source_id": "n-1", "metadata": {"x": float("nan")}}])
+
+    assert len(api.calls) == 0
+
+
+@pytest.mark.parametrize(("identifier", "quoted"), [("..", "%2E%2E"), (".", "%2E")])
+def test_get_customer_dot_id_is_quoted_so_no_url_normaliser_drops_it(
+    client, api, sent, identifier, quoted
+):
+    api.get(f"{BASE_URL}/v1/customers/{quoted}", json=CUSTOMER)
+
+    client.get_customer(identifier)
+
+    assert sent().url == f"{BASE_URL}/v1/customers/{quoted}"
+
+
+def test_list_customer_activity_dot_id_keeps_its_suffix(client, api, sent):
+    api.get(
+        f"{BASE_URL}/v1/customers/%2E%2E/activity",
+        json={"object": "list", "data_ref": "data", "data": [], "has_more": False},
+    )
+
+    client.list_customer_activity("..", limit=5)
+
+    assert sent().url == f"{BASE_URL}/v1/customers/%2E%2E/activity?limit=5"
 
 
 def test_create_customer_posts_json_body(client, api, sent):

@@ -66,6 +66,22 @@ def test_sandbox_customer_lifecycle_with_odd_source_id(vf):
         vf.get_customer(created.id)
 
 
+@pytest.mark.parametrize("source_id", ["..", "."])
+def test_sandbox_finds_customer_whose_source_id_is_a_dot_segment(vf, source_id):
+    created = vf.create_customer({"source_id": source_id})
+
+    fetched = vf.get_customer(source_id)
+    updated = vf.update_customer(source_id, {"name": "Dots"})
+    activity = vf.list_customer_activity(source_id)
+    vf.delete_customer(source_id)
+
+    assert fetched.id == created.id
+    assert updated.name == "Dots"
+    assert [a.type for a in activity.activities] == ["customer.updated", "customer.created"]
+    with pytest.raises(NotFound):
+        vf.get_customer(created.id)
+
+
 def test_sandbox_iter_customers_and_activity(vf):
     ids = {vf.create_customer({"source_id": f"iter-{n}"}).id for n in range(5)}
     vf.update_customer("iter-0", {"name": "Changed"})

@@ -194,6 +194,17 @@ def test_retry_post_503_is_not_retried():
     assert server.received == [("POST", "/v1/customers")]
 
 
+def test_dot_ids_reach_the_server_percent_encoded():
+    customer = json.dumps({"id": "cust_1", "object": "customer"}).encode()
+    with ScriptedServer([(200, {}, customer), (200, {}, customer)]) as server:
+        client = _local_client(server.url)
+
+        client.get_customer("..")
+        client.update_customer(".", {"name": "Dot"})
+
+    assert server.received == [("GET", "/v1/customers/%2E%2E"), ("PUT", "/v1/customers/%2E")]
+
+
 def test_refused_connection_connection_failed():
     with socket.socket() as probe:  # a port that nobody listens on
         probe.bind(("127.0.0.1", 0))
