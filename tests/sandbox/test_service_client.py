@@ -112,3 +112,17 @@ def test_service_layer_consents_and_segments(client):
     assert [c.name for c in client.list_consents().consents] == ["Newsletter"]
     assert [s.id for s in client.list_customer_segments("svc-4")] == [segment.id]
     assert client.get_segment(segment.id).name == "Oslo"
+
+
+@pytest.mark.parametrize("source_id", ["..", "."])
+def test_client_reaches_customer_whose_source_id_is_a_dot_segment(client, source_id):
+    created = client.create_customer({"source_id": source_id})
+
+    fetched = client.get_customer(source_id)
+    segments = client.list_customer_segments(source_id)
+    client.delete_customer(source_id)
+
+    assert fetched.id == created.id
+    assert segments == ()
+    with pytest.raises(NotFound):
+        client.get_customer(source_id)
