@@ -31,19 +31,155 @@ BATCH = 2000
 PERIOD_START = datetime(2024, 1, 1, tzinfo=UTC)
 PERIOD_END = datetime(2026, 1, 1, tzinfo=UTC)
 
-# Faker locale -> (country as stored, weight, a few real cities to make filters meaningful)
+# Faker locale -> (country as stored, weight, cities). A city is (name, state or region,
+# postal code templates, weight): "#" a digit, "%" a digit 1-9, "?" a capital letter. Real
+# cities with their real region and postal code ranges, so that city, state, postal code and
+# country agree and the city filter has something to find.
 LOCALES = {
-    "en_US": ("United States", 30, ["New York", "Chicago", "Austin", "Seattle", "Boston"]),
-    "en_GB": ("United Kingdom", 15, ["London", "Manchester", "Leeds", "Bristol"]),
-    "de_DE": ("Germany", 15, ["Berlin", "Hamburg", "Munich", "Cologne"]),
-    "fr_FR": ("France", 12, ["Paris", "Lyon", "Marseille", "Toulouse"]),
-    "pl_PL": ("Poland", 10, ["Warsaw", "Kraków", "Wrocław", "Gdańsk"]),
-    "es_ES": ("Spain", 8, ["Madrid", "Barcelona", "Valencia", "Seville"]),
-    "it_IT": ("Italy", 5, ["Rome", "Milan", "Naples", "Turin"]),
-    "nl_NL": ("Netherlands", 5, ["Amsterdam", "Rotterdam", "Utrecht"]),
+    "en_US": (
+        "United States",
+        30,
+        [
+            ("New York", "NY", ["100##", "101##"], 8),
+            ("Los Angeles", "CA", ["900##"], 6),
+            ("Chicago", "IL", ["606##"], 5),
+            ("Austin", "TX", ["787##"], 3),
+            ("Seattle", "WA", ["981##"], 3),
+            ("Boston", "MA", ["021##"], 3),
+            ("Miami", "FL", ["331##"], 2),
+            ("Denver", "CO", ["802##"], 2),
+        ],
+    ),
+    "en_GB": (
+        "United Kingdom",
+        15,
+        [
+            ("London", "Greater London", ["SW1A #??", "EC1A #??", "N1 #??", "SE15 #??"], 8),
+            ("Manchester", "Greater Manchester", ["M1 #??", "M4 #??", "M14 #??"], 3),
+            ("Leeds", "West Yorkshire", ["LS1 #??", "LS6 #??"], 2),
+            ("Bristol", "Bristol", ["BS1 #??", "BS8 #??"], 2),
+            ("Edinburgh", "Scotland", ["EH1 #??", "EH3 #??"], 2),
+        ],
+    ),
+    "de_DE": (
+        "Germany",
+        15,
+        [
+            ("Berlin", "Berlin", ["10###", "12###", "13###"], 6),
+            ("Hamburg", "Hamburg", ["20###", "22###"], 4),
+            ("München", "Bayern", ["80###", "81###"], 4),
+            ("Köln", "Nordrhein-Westfalen", ["50###", "51###"], 3),
+            ("Frankfurt am Main", "Hessen", ["603##", "604##", "605##"], 2),
+        ],
+    ),
+    "fr_FR": (
+        "France",
+        12,
+        [
+            ("Paris", "Île-de-France", ["7500%", "7501#"], 8),
+            ("Lyon", "Auvergne-Rhône-Alpes", ["6900%"], 3),
+            ("Marseille", "Provence-Alpes-Côte d'Azur", ["1300%", "1301#"], 3),
+            ("Toulouse", "Occitanie", ["3100%", "3120%"], 2),
+            ("Bordeaux", "Nouvelle-Aquitaine", ["3300%", "3380%"], 2),
+        ],
+    ),
+    "pl_PL": (
+        "Poland",
+        10,
+        [
+            ("Warszawa", "mazowieckie", ["0#-###"], 6),
+            ("Kraków", "małopolskie", ["30-###", "31-###"], 3),
+            ("Wrocław", "dolnośląskie", ["50-###", "51-###", "53-###"], 3),
+            ("Gdańsk", "pomorskie", ["80-###"], 2),
+            ("Poznań", "wielkopolskie", ["60-###", "61-###"], 2),
+        ],
+    ),
+    "es_ES": (
+        "Spain",
+        8,
+        [
+            ("Madrid", "Comunidad de Madrid", ["280##"], 5),
+            ("Barcelona", "Cataluña", ["080##"], 4),
+            ("Valencia", "Comunitat Valenciana", ["460##"], 2),
+            ("Sevilla", "Andalucía", ["410##"], 2),
+        ],
+    ),
+    "it_IT": (
+        "Italy",
+        5,
+        [
+            ("Roma", "Lazio", ["001##"], 4),
+            ("Milano", "Lombardia", ["201##"], 4),
+            ("Napoli", "Campania", ["801##"], 2),
+            ("Torino", "Piemonte", ["101##"], 2),
+        ],
+    ),
+    "nl_NL": (
+        "Netherlands",
+        5,
+        [
+            ("Amsterdam", "Noord-Holland", ["10%# ??"], 4),
+            ("Rotterdam", "Zuid-Holland", ["30%# ??"], 3),
+            ("Utrecht", "Utrecht", ["35%# ??"], 2),
+        ],
+    ),
+}
+# Letters NFKD does not take apart into an ASCII letter and an accent.
+_TRANSLITERATE = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "\u0131": "i",  # dotless i
+    }
+)
+# How a flat or unit is written on the second address line, per locale.
+LINE_2 = {
+    "en_US": ["Apt {n}", "Suite {n}"],
+    "en_GB": ["Flat {n}"],
+    "de_DE": ["{n}. OG"],
+    "fr_FR": ["Appartement {n}", "Bâtiment {l}"],
+    "pl_PL": ["lok. {n}"],
+    "es_ES": ["Piso {n}"],
+    "it_IT": ["Interno {n}", "Scala {l}"],
+    "nl_NL": ["Unit {n}"],
 }
 DOMAINS = ["example.com", "mail.test", "inbox.example", "post.example.org"]
 TIERS = ["bronze", "bronze", "bronze", "silver", "silver", "gold", "platinum"]
+TIER_NAMES = ["bronze", "silver", "gold", "platinum"]
+LANGUAGES = ["en", "de", "fr", "pl", "es"]
+DESCRIPTIONS = ["Prefers email contact", "VIP since launch", "Wholesale buyer", "Store regular"]
+LOYALTY_CAMPAIGN = "Loyalty Program"
+STAMPS_CAMPAIGN = "Coffee Club"
+REFERRAL_CAMPAIGN = "Refer a Friend"
+
+# Shares of customers created with each optional field (the API omits unset fields).
+HAS_EMAIL = 0.93
+HAS_PHONE = 0.65
+HAS_ADDRESS = 0.88
+ADDRESS_CITY_ONLY = 0.08  # of addresses: only city and country, e.g. from a signup form
+HAS_BIRTHDATE = 0.55
+HAS_DESCRIPTION = 0.15
+HAS_METADATA = 0.8
+REFERRED = 0.05
+# How many times a customer was edited after creation, and what an edit changes.
+UPDATE_COUNTS = ([0, 1, 2, 3], [60, 25, 10, 5])
+EDITS = (
+    ["phone", "email", "address", "metadata", "birthdate", "description", "name"],
+    [20, 12, 20, 25, 10, 8, 5],
+)
 CHANNELS = ["web", "app", "store", "referral", "newsletter"]
 BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Soylent", "Hooli", "Stark"]
 
@@ -84,9 +220,24 @@ CONSENT_GROUPS = [
 
 
 def _ascii(text: str) -> list[str]:
-    """The ASCII words of a name, for e-mail handles."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """The ASCII words of a name, for e-mail handles ("Łukasz Øberg" -> ["lukasz", "oberg"])."""
+    plain = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+    plain = plain.encode("ascii", "ignore").decode()
     return "".join(c for c in plain.lower() if c.isalnum() or c == " ").split()
+
+
+def _postal_code(rng: random.Random, template: str) -> str:
+    out = []
+    for char in template:
+        if char == "#":
+            out.append(str(rng.randrange(10)))
+        elif char == "%":
+            out.append(str(rng.randrange(1, 10)))
+        elif char == "?":
+            out.append(rng.choice("ABDEFGHJLNPQRSTUWXYZ"))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
@@ -157,42 +308,113 @@ class _People:
         self.rng = rng
         self.locales = list(LOCALES)
         self.weights = [LOCALES[name][1] for name in self.locales]
+        self.city_weights = {name: [c[3] for c in LOCALES[name][2]] for name in self.locales}
         self.fakers = {}
         for offset, name in enumerate(self.locales):
             fake = Faker(name)
             fake.seed_instance(seed * 100 + offset)
             self.fakers[name] = fake
 
-    def person(self, number: int) -> dict:
+    def person(self, number: int) -> tuple[str, dict]:
+        """A customer's fields as first created, and their locale; unset fields are left out."""
         rng = self.rng
         locale = rng.choices(self.locales, self.weights)[0]
         fake = self.fakers[locale]
-        country, _weight, cities = LOCALES[locale]
         first, last = fake.first_name(), fake.last_name()
-        handle = ".".join([*_ascii(first)[:1], *_ascii(last)[:1]]) or "customer"
-        person = {
-            "name": f"{first} {last}",
-            "email": f"{handle}{number}@{rng.choice(DOMAINS)}",
-            "phone": fake.phone_number(),
-            "address": {
-                "line_1": fake.street_address(),
-                "city": rng.choice(cities),
-                "postal_code": fake.postcode(),
-                "country": country,
-            },
-        }
-        if rng.random() < 0.3:
-            person["address"]["line_2"] = f"Apt {rng.randint(1, 120)}"
-        if locale == "en_US":
-            person["address"]["state"] = fake.state_abbr()
-        if rng.random() < 0.7:
-            born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
-            person["birthdate"] = born.isoformat()
-        if rng.random() < 0.15:
-            person["description"] = rng.choice(
-                ["Prefers email contact", "VIP since launch", "Wholesale buyer", "Store regular"]
-            )
-        return person
+        person = {"name": f"{first} {last}"}
+        if rng.random() < HAS_EMAIL:
+            person["email"] = self.email(person["name"], number)
+        if rng.random() < HAS_PHONE:
+            person["phone"] = fake.phone_number()
+        if rng.random() < HAS_ADDRESS:
+            person["address"] = self.address(locale, city_only=rng.random() < ADDRESS_CITY_ONLY)
+        if rng.random() < HAS_BIRTHDATE:
+            person["birthdate"] = self.birthdate()
+        if rng.random() < HAS_DESCRIPTION:
+            person["description"] = rng.choice(DESCRIPTIONS)
+        return locale, person
+
+    def email(self, name: str, number: int, domain: str | None = None) -> str:
+        rng = self.rng
+        words = _ascii(name)
+        first, last = words[:1], ["".join(words[1:])] if len(words) > 1 else []
+        style = rng.random()
+        if style < 0.5:
+            handle = ".".join(first + last)
+        elif style < 0.7:
+            handle = "".join(first + last)
+        elif style < 0.85:
+            handle = ".".join([w[0] for w in first] + last)
+        else:
+            handle = "_".join(first + last)
+        return f"{handle or 'customer'}{number}@{domain or rng.choice(DOMAINS)}"
+
+    def address(self, locale: str, city_only: bool = False) -> dict:
+        """An address in one real city of the locale's country, with that city's region and a
+        postal code from its range."""
+        rng = self.rng
+        country, _weight, cities = LOCALES[locale]
+        city, region, postal_codes, _ = rng.choices(cities, self.city_weights[locale])[0]
+        if city_only:
+            return {"city": city, "country": country}
+        address = {"line_1": self.fakers[locale].street_address()}
+        if rng.random() < 0.25:
+            line_2 = rng.choice(LINE_2[locale])
+            address["line_2"] = line_2.format(n=rng.randint(1, 40), l=rng.choice("ABCDEF"))
+        address["city"] = city
+        # US addresses always carry the state; elsewhere the region is often left out.
+        if locale == "en_US" or rng.random() < 0.4:
+            address["state"] = region
+        address["postal_code"] = _postal_code(rng, rng.choice(postal_codes))
+        address["country"] = country
+        return address
+
+    def birthdate(self) -> str:
+        return (date(1950, 1, 1) + timedelta(days=self.rng.randrange(20000))).isoformat()
+
+
+def _metadata(rng: random.Random) -> dict:
+    return {
+        "tier": rng.choice(TIERS),
+        "acquisition_channel": rng.choice(CHANNELS),
+        "favorite_brands": rng.sample(BRANDS, rng.randint(1, 3)),
+        "newsletter_language": rng.choice(LANGUAGES),
+    }
+
+
+def _edit(rng: random.Random, people: _People, locale: str, customer: Customer, number: int):
+    """One plausible edit of `customer`, as a dashboard user or a CRM sync would make it.
+    Dicts are replaced, never changed in place: earlier activity snapshots share them."""
+    kind = rng.choices(*EDITS)[0]
+    if kind == "phone":
+        customer.phone = people.fakers[locale].phone_number()
+    elif kind == "email":
+        domains = [d for d in DOMAINS if not (customer.email or "").endswith("@" + d)]
+        customer.email = people.email(customer.name, number, rng.choice(domains))
+    elif kind == "address":  # moved, within the same country
+        customer.address = people.address(locale)
+        customer.city = customer.address["city"]
+    elif kind == "metadata":
+        if customer.metadata is None:
+            customer.metadata = _metadata(rng)
+        else:
+            metadata = dict(customer.metadata)
+            if rng.random() < 0.6:
+                metadata["tier"] = rng.choice([t for t in TIER_NAMES if t != metadata["tier"]])
+            elif rng.random() < 0.6:
+                metadata["newsletter_language"] = rng.choice(
+                    [x for x in LANGUAGES if x != metadata["newsletter_language"]]
+                )
+            else:
+                metadata["favorite_brands"] = rng.sample(BRANDS, rng.randint(1, 3))
+            customer.metadata = metadata
+    elif kind == "birthdate":  # added later, or a typo corrected
+        customer.birthdate = people.birthdate()
+    elif kind == "description":
+        customer.description = rng.choice([d for d in DESCRIPTIONS if d != customer.description])
+    else:  # a new family name
+        given = customer.name.split(" ")[0]
+        customer.name = f"{given} {people.fakers[locale].last_name()}"
 
 
 def _summary(rng: random.Random, created: datetime) -> dict:
@@ -222,21 +444,68 @@ def _summary(rng: random.Random, created: datetime) -> dict:
 
 
 def _loyalty(rng: random.Random, tiers: list[str]) -> dict:
+    """Balances per campaign, keyed by campaign name; the tier follows the points. Referred
+    customers are counted once every customer is seeded (_Referrals.credit)."""
     if rng.random() < 0.4:
         return {"points": 0, "referred_customers": 0, "campaigns": {}}
     points = int(rng.paretovariate(1.2) * 150)
-    referred = rng.choice([0, 0, 0, 1, 2])
-    return {
-        "points": points,
-        "referred_customers": referred,
-        "campaigns": {
-            "Loyalty Program": {
-                "points": points,
-                "loyalty_tier": rng.choice(tiers),
-                "referred_customers": referred,
-            }
-        },
+    tier = tiers[0] if points < 500 else tiers[1] if points < 2000 else tiers[2]
+    campaigns = {
+        LOYALTY_CAMPAIGN: {"points": points, "loyalty_tier": tier, "referred_customers": 0}
     }
+    total = points
+    if rng.random() < 0.15:
+        stamps = rng.randint(1, 9) * 10
+        campaigns[STAMPS_CAMPAIGN] = {"points": stamps, "referred_customers": 0}
+        total += stamps
+    return {"points": total, "referred_customers": 0, "campaigns": campaigns}
+
+
+class _Referrals:
+    """Referees point at an earlier customer of this run; referrers are credited at the end."""
+
+    def __init__(self, rng: random.Random):
+        self.campaign_id = "camp_" + ids.alnum(24, rng)
+        self.seen: list[tuple[str, datetime]] = []
+        self.referred: dict[str, int] = {}
+
+    def draw(self, rng: random.Random, customer: Customer) -> None:
+        if self.seen and rng.random() < REFERRED:
+            for _ in range(4):
+                referrer_id, since = self.seen[rng.randrange(len(self.seen))]
+                if since < customer.created_at:
+                    at = customer.created_at + timedelta(milliseconds=rng.randint(200, 5000))
+                    referral = {
+                        "campaign_id": self.campaign_id,
+                        "referrer_id": referrer_id,
+                        "related_object_id": "r_" + ids.hexstr(18, rng),
+                        "related_object_type": "redemption",
+                        "date": ids.iso(at),
+                    }
+                    customer.referrals = {"total": 1, "campaigns": [referral]}
+                    self.referred[referrer_id] = self.referred.get(referrer_id, 0) + 1
+                    break
+        self.seen.append((customer.id, customer.created_at))
+
+    def credit(self) -> None:
+        """Count each referrer's referees in its loyalty, under the referral campaign's name."""
+        referrers = sorted(self.referred)
+        for start in range(0, len(referrers), 500):
+            chunk = referrers[start : start + 500]
+            rows = list(Customer.objects.using(SANDBOX_DB).filter(id__in=chunk).only("loyalty"))
+            for row in rows:
+                count = self.referred[row.id]
+                loyalty = row.loyalty or {"points": 0, "referred_customers": 0, "campaigns": {}}
+                campaigns = {
+                    **loyalty.get("campaigns", {}),
+                    REFERRAL_CAMPAIGN: {"points": 0, "referred_customers": count},
+                }
+                row.loyalty = {
+                    **loyalty,
+                    "referred_customers": loyalty.get("referred_customers", 0) + count,
+                    "campaigns": campaigns,
+                }
+            Customer.objects.using(SANDBOX_DB).bulk_update(rows, ["loyalty"], batch_size=500)
 
 
 def seed(customers: int = 1000, seed_value: int = 1, log=print) -> dict:
@@ -247,7 +516,8 @@ def seed(customers: int = 1000, seed_value: int = 1, log=print) -> dict:
     filtered = [s for s in segments if s.type != Segment.STATIC]
     static = [s for s in segments if s.type == Segment.STATIC]
     people = _People(seed_value, rng)
-    loyalty_tiers = ["ltr_" + ids.alnum(20, rng) for _ in range(3)]
+    loyalty_tiers = ["ltr_" + ids.alnum(24, rng) for _ in range(3)]
+    referrals = _Referrals(rng)
     counts = {"customers": 0, "activities": 0, "memberships": 0, "consents": 0}
     batch: list = []
 
@@ -271,28 +541,33 @@ def seed(customers: int = 1000, seed_value: int = 1, log=print) -> dict:
         batch.clear()
 
     for number in range(1, customers + 1):
-        batch.append(_customer(number, rng, people, filtered, static, consents, loyalty_tiers))
+        batch.append(
+            _customer(number, rng, people, filtered, static, consents, loyalty_tiers, referrals)
+        )
         if len(batch) >= BATCH:
             flush()
             log(f"  {counts['customers']:,} customers")
     flush()
+    with transaction.atomic(using=SANDBOX_DB):
+        referrals.credit()
     with connections[SANDBOX_DB].cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics for the new rows (SQLite, PostgreSQL)
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts
 
 
-def _customer(number, rng, people, filtered, static, consents, loyalty_tiers):
-    person = people.person(number)
+def _customer(number, rng, people, filtered, static, consents, loyalty_tiers, referrals):
+    locale, person = people.person(number)
     created = _moment(rng, PERIOD_START, PERIOD_END)
+    address = person.get("address")
     customer = Customer(
         id=ids.customer_id(rng),
         source_id=f"crm-{number:07d}",
         name=person["name"],
-        email=person["email"],
-        phone=person["phone"],
-        address=person["address"],
-        city=person["address"]["city"],
+        email=person.get("email"),
+        phone=person.get("phone"),
+        address=address,
+        city=address["city"] if address else None,
         birthdate=person.get("birthdate"),
         description=person.get("description"),
         summary=_summary(rng, created),
@@ -300,41 +575,32 @@ def _customer(number, rng, people, filtered, static, consents, loyalty_tiers):
         created_at=created,
         touched_at=created,
     )
-    if rng.random() < 0.8:
-        customer.metadata = {
-            "tier": rng.choice(TIERS),
-            "acquisition_channel": rng.choice(CHANNELS),
-            "favorite_brands": rng.sample(BRANDS, rng.randint(1, 3)),
-            "newsletter_language": rng.choice(["en", "de", "fr", "pl", "es"]),
-        }
-    group = ids.hexstr(18, rng)
+    if rng.random() < HAS_METADATA:
+        customer.metadata = _metadata(rng)
+    since: dict[str, datetime] = {}  # filter segment id -> when the customer last entered it
+
+    def evaluate(snapshot, at, group):
+        for segment in filtered:
+            matches = segment_matches(segment.filter, snapshot)
+            if matches == (segment.id in since):
+                continue
+            if matches:
+                since[segment.id] = at
+            else:
+                del since[segment.id]
+            if segment.type == Segment.AUTO_UPDATE:
+                type_ = "customer.segment.entered" if matches else "customer.segment.left"
+                payload = {"customer": snapshot, "segment": segment_ref(segment)}
+                later = at + timedelta(milliseconds=rng.randint(20, 900))
+                activities.append(_activity(rng, customer, type_, payload, later, group))
+
+    # Each request is its own group; the segment changes it causes share it.
+    group = _group(rng)
     snapshot = customer_to_api(customer, with_consents=False)
     activities = [
         _activity(rng, customer, "customer.created", {"customer": snapshot}, created, group)
     ]
-    if rng.random() < 0.35:
-        updated = _moment(rng, created, PERIOD_END)
-        customer.updated_at = customer.touched_at = updated
-        snapshot = customer_to_api(customer, with_consents=False)
-        activities.append(
-            _activity(rng, customer, "customer.updated", {"customer": snapshot}, updated, group)
-        )
-    memberships = []
-    for segment in filtered:
-        if segment_matches(segment.filter, snapshot):
-            memberships.append(
-                SegmentMembership(customer=customer, segment=segment, created_at=created)
-            )
-            if segment.type == Segment.AUTO_UPDATE:
-                payload = {"customer": snapshot, "segment": segment_ref(segment)}
-                activities.append(
-                    _activity(rng, customer, "customer.segment.entered", payload, created, group)
-                )
-    for segment in static:
-        if rng.random() < 0.02:
-            memberships.append(
-                SegmentMembership(customer=customer, segment=segment, created_at=created)
-            )
+    evaluate(snapshot, created, group)
     grants = []
     if rng.random() < 0.6:
         given_at = created + timedelta(minutes=rng.randint(1, 600))
@@ -344,19 +610,40 @@ def _customer(number, rng, people, filtered, static, consents, loyalty_tiers):
             for c in chosen
         ]
         refs = [{"id": c.id, "name": c.name, "object": "consent"} for c in chosen]
+        payload = {"customer": snapshot, "consents": refs}
         activities.append(
-            _activity(
-                rng,
-                customer,
-                "customer.consents.given",
-                {"customer": snapshot, "consents": refs},
-                given_at,
-                group,
-            )
+            _activity(rng, customer, "customer.consents.given", payload, given_at, _group(rng))
         )
     elif rng.random() < 0.1:
         customer.unsubscribed = True
+    referrals.draw(rng, customer)
+    edits = rng.choices(*UPDATE_COUNTS)[0]
+    first_edit = created + timedelta(days=1)
+    if edits and first_edit < PERIOD_END:
+        for at in sorted(_moment(rng, first_edit, PERIOD_END) for _ in range(edits)):
+            _edit(rng, people, locale, customer, number)
+            customer.updated_at = customer.touched_at = at
+            snapshot = customer_to_api(customer, with_consents=False)
+            group = _group(rng)
+            activities.append(
+                _activity(rng, customer, "customer.updated", {"customer": snapshot}, at, group)
+            )
+            evaluate(snapshot, at, group)
+    memberships = [
+        SegmentMembership(customer=customer, segment=segment, created_at=since[segment.id])
+        for segment in filtered
+        if segment.id in since
+    ]
+    for segment in static:
+        if rng.random() < 0.02:
+            memberships.append(
+                SegmentMembership(customer=customer, segment=segment, created_at=created)
+            )
     return customer, activities, memberships, grants
+
+
+def _group(rng) -> str:
+    return "v-" + ids.hexstr(18, rng)
 
 
 def _activity(rng, customer, type_, payload, at, group) -> Activity:
@@ -366,6 +653,6 @@ def _activity(rng, customer, type_, payload, at, group) -> Activity:
         type=type_,
         data=payload,
         channel="API",
-        group_id="v-" + group,
+        group_id=group,
         created_at=at,
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
+from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from sandbox import apps, jobs, seed
@@ -26,8 +30,24 @@ def snapshot() -> list[tuple]:
     return list(
         Customer.objects.using("sandbox")
         .order_by("source_id")
-        .values_list("id", "source_id", "name", "email", "city", "created_at")
+        .values_list(
+            "id",
+            "source_id",
+            "name",
+            "email",
+            "city",
+            "address",
+            "metadata",
+            "loyalty",
+            "referrals",
+            "created_at",
+            "updated_at",
+        )
     )
+
+
+def customers() -> list[Customer]:
+    return list(Customer.objects.using("sandbox").order_by("source_id"))
 
 
 def test_seed_same_seed_gives_same_data():
@@ -55,7 +75,7 @@ def test_seed_fills_history_segments_and_consents_consistently():
     assert counts["customers"] == 200
     assert Activity.objects.using("sandbox").filter(type="customer.created").count() == 200
     assert Consent.objects.using("sandbox").count() == 4
-    countries = {c.address["country"] for c in Customer.objects.using("sandbox").all()}
+    countries = {c.address["country"] for c in Customer.objects.using("sandbox") if c.address}
     assert len(countries) >= 5
     for segment in Segment.objects.using("sandbox").exclude(type=Segment.STATIC):
         members = set(
@@ -69,6 +89,134 @@ def test_seed_fills_history_segments_and_consents_consistently():
             if segment_matches(segment.filter, customer_to_api(c, with_consents=False))
         }
         assert members == matching, segment.name
+
+
+def test_seed_leaves_optional_fields_unset_for_some_customers_and_the_api_omits_them(client):
+    seed.seed(300, 1, log=lambda _: None)
+    rows = customers()
+
+    for field in ("email", "phone", "birthdate", "description", "metadata", "address"):
+        unset = sum(getattr(c, field) is None for c in rows)
+        assert 0 < unset < len(rows) * 0.9, field
+    headers = {
+        "HTTP_X_APP_ID": settings.SANDBOX_APP_ID,
+        "HTTP_X_APP_TOKEN": settings.SANDBOX_APP_TOKEN,
+    }
+    for field, absent in (("email", None), ("metadata", None), ("address", "null")):
+        row = next(c for c in rows if getattr(c, field) is None)
+        body = client.get(f"/sandbox/v1/customers/{row.id}", **headers).json()
+        if absent is None:
+            assert field not in body
+        else:
+            assert body[field] is None
+
+
+def test_seed_addresses_keep_city_state_postal_code_and_country_together():
+    seed.seed(300, 2, log=lambda _: None)
+    table = {
+        (city, country): (region, codes)
+        for country, _weight, cities in seed.LOCALES.values()
+        for city, region, codes, _ in cities
+    }
+
+    addresses = [c.address for c in customers() if c.address]
+    for address in addresses:
+        region, codes = table[address["city"], address["country"]]
+        assert address.get("state", region) == region
+        if "postal_code" in address:
+            patterns = [
+                re.escape(code).replace("\\#", "[0-9]").replace("%", "[1-9]") for code in codes
+            ]
+            patterns = [p.replace("\\?", "[A-Z]") for p in patterns]
+            assert any(re.fullmatch(p, address["postal_code"]) for p in patterns), address
+    us = [a for a in addresses if a["country"] == "United States" and "line_1" in a]
+    assert us and all("state" in a for a in us)
+    assert any(a.get("city") == "Chicago" for a in us)
+
+
+def test_seed_email_handles_transliterate_letters_without_ascii_decomposition():
+    assert seed._ascii("Łukasz Øberg-Strauß") == ["lukasz", "obergstrauss"]
+    assert seed._ascii("Æsa Đorđević") == ["aesa", "dordevic"]
+
+
+def test_seed_emails_are_ascii():
+    seed.seed(300, 3, log=lambda _: None)
+
+    emails = [c.email for c in customers() if c.email]
+    assert emails
+    assert all(re.fullmatch(r"[a-z0-9._]+@[a-z.]+", e) for e in emails), emails
+
+
+def test_seed_updates_change_a_field_and_the_last_one_sets_updated_at():
+    seed.seed(300, 4, log=lambda _: None)
+    base = ("name", "email", "phone", "birthdate", "description", "address", "metadata")
+    updated = 0
+
+    for customer in customers():
+        events = list(
+            Activity.objects.using("sandbox")
+            .filter(customer=customer, type__in=["customer.created", "customer.updated"])
+            .order_by("created_at")
+        )
+        states = [{k: e.data["customer"].get(k) for k in base} for e in events]
+        assert events[0].type == "customer.created"
+        for before, after in itertools.pairwise(states):
+            assert before != after
+        if len(events) > 1:
+            updated += 1
+            assert customer.updated_at == events[-1].created_at
+            assert events[-1].data["customer"]["updated_at"] == seed.ids.iso(customer.updated_at)
+        else:
+            assert customer.updated_at is None
+        final = customer_to_api(customer, with_consents=False)
+        assert states[-1] == {k: final.get(k) for k in base}
+    assert updated > 50
+
+
+def test_seed_gives_each_request_its_own_group_id():
+    seed.seed(100, 5, log=lambda _: None)
+    activities = list(Activity.objects.using("sandbox").all())
+
+    requests = [a for a in activities if not a.type.startswith("customer.segment.")]
+    groups = Counter(a.group_id for a in requests)
+    assert all(re.fullmatch(r"v-[0-9a-f]{18}", g) for g in groups)
+    assert set(groups.values()) == {1}
+    for entered in (a for a in activities if a.type.startswith("customer.segment.")):
+        assert entered.group_id in groups
+
+
+def test_seed_referrals_point_at_earlier_customers_who_are_credited():
+    seed.seed(600, 6, log=lambda _: None)
+    by_id = {c.id: c for c in customers()}
+
+    referees = [c for c in by_id.values() if c.referrals and c.referrals["total"]]
+    assert referees
+    credited = Counter()
+    for referee in referees:
+        (referral,) = referee.referrals["campaigns"]
+        assert referral["campaign_id"].startswith("camp_")
+        assert re.fullmatch(r"r_[0-9a-f]{18}", referral["related_object_id"])
+        assert referral["related_object_type"] == "redemption"
+        referrer = by_id[referral["referrer_id"]]
+        assert referrer.created_at < referee.created_at
+        assert referral["date"] >= seed.ids.iso(referee.created_at)
+        credited[referrer.id] += 1
+    for customer in by_id.values():
+        assert customer.loyalty["referred_customers"] == credited[customer.id]
+        if credited[customer.id]:
+            campaign = customer.loyalty["campaigns"][seed.REFERRAL_CAMPAIGN]
+            assert campaign["referred_customers"] == credited[customer.id]
+
+
+def test_seed_loyalty_campaigns_are_keyed_by_name_with_tier_ids():
+    seed.seed(200, 7, log=lambda _: None)
+
+    members = [c.loyalty for c in customers() if seed.LOYALTY_CAMPAIGN in c.loyalty["campaigns"]]
+    assert members
+    for loyalty in members:
+        tier = loyalty["campaigns"][seed.LOYALTY_CAMPAIGN]["loyalty_tier"]
+        assert re.fullmatch(r"ltr_[A-Za-z0-9]{24}", tier)
+        assert loyalty["points"] == sum(c["points"] for c in loyalty["campaigns"].values())
 
 
 def test_seed_command_if_empty_leaves_existing_data(capsys):
