@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from customers.voucherify.resources import ActivityList, Customer, SegmentRef
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+CID = "cust_0000000000000000000000a1"
+SANDBOX = pytest.mark.django_db(databases=["default", "sandbox"])
 
 
 def raising(error):

@@ -15,11 +15,14 @@ from customers.voucherify import (
     get_client,
 )
 from customers.voucherify.resources import Activity, ActivityList, SegmentRef
-from tests.customers.pages_support import FakeClient, make_customer, raising
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-CID = "cust_0000000000000000000000a1"
-SANDBOX = pytest.mark.django_db(databases=["default", "sandbox"])
+from tests.customers.pages_support import (
+    CID,
+    HTMX,
+    SANDBOX,
+    FakeClient,
+    make_customer,
+    raising,
+)
 
 ERRORS = [
     (NotFound("Resource not found", status=404, key="not_found"), 404, "Not found"),

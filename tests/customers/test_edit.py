@@ -17,11 +17,14 @@ from customers.voucherify import (
     get_client,
 )
 from dashboard.models import AuditEntry
-from tests.customers.pages_support import FakeClient, make_customer, raising
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-CID = "cust_0000000000000000000000a1"
-SANDBOX = pytest.mark.django_db(databases=["default", "sandbox"])
+from tests.customers.pages_support import (
+    CID,
+    HTMX,
+    SANDBOX,
+    FakeClient,
+    make_customer,
+    raising,
+)
 
 FAILURES = [
     (RateLimited("Too many", status=429, retry_after=3), 429, "Voucherify is busy"),
