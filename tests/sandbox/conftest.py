@@ -10,6 +10,8 @@ import requests
 from django.conf import settings
 from openapi_schema_validator import OAS30Validator
 
+from customers.voucherify import SANDBOX_BASE_URL
+from sandbox.transport import SandboxAdapter
 from tests.contract import (
     assert_matches_contract,
     assert_response_matches_contract,
@@ -66,6 +68,19 @@ class SandboxHttp:
 
 def auth_headers() -> dict[str, str]:
     return {"X-App-Id": settings.SANDBOX_APP_ID, "X-App-Token": settings.SANDBOX_APP_TOKEN}
+
+
+BASE = SANDBOX_BASE_URL
+
+
+@pytest.fixture
+def session():
+    """A requests session on the sandbox in-process, through `SandboxAdapter`."""
+    session = requests.Session()
+    session.mount(BASE + "/", SandboxAdapter())
+    session.headers.update(auth_headers())
+    yield session
+    session.close()
 
 
 @pytest.fixture

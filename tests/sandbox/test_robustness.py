@@ -5,25 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-import requests
 
 from sandbox import jobs, services, views
 from sandbox.errors import MAX_BODY
 from sandbox.models import Customer
-from sandbox.transport import SandboxAdapter
-from tests.sandbox.conftest import assert_error, auth_headers
+from tests.sandbox.conftest import BASE, assert_error, auth_headers
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-BASE = "http://sandbox.local"
-
-
-@pytest.fixture
-def session():
-    session = requests.Session()
-    session.mount(BASE + "/", SandboxAdapter())
-    session.headers.update(auth_headers())
-    yield session
-    session.close()
 
 
 @pytest.mark.parametrize(

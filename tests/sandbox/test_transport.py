@@ -8,19 +8,9 @@ import requests
 from sandbox import jobs
 from sandbox.transport import SandboxAdapter, build_environ
 from tests.contract import assert_matches_contract
-from tests.sandbox.conftest import auth_headers
+from tests.sandbox.conftest import BASE, auth_headers
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-BASE = "http://sandbox.local"
-
-
-@pytest.fixture
-def session():
-    session = requests.Session()
-    session.mount(BASE + "/", SandboxAdapter())
-    session.headers.update(auth_headers())
-    yield session
-    session.close()
 
 
 def test_adapter_round_trip_returns_a_requests_response(session):
