@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 
 from customers.voucherify import format_date
 from customers.voucherify.enums import CAMPAIGN_TYPES, CUSTOMER_EVENT_TYPES
+from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
 
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
@@ -448,7 +449,7 @@ class ActivityFilterForm(forms.Form):
         return cleaned
 
     def api_filters(self) -> dict[str, Any]:
-        """Keyword arguments for `list_customer_activity` (dates as whole UTC days)."""
+        """Keyword arguments for `list_customer_activity` (dates as whole days, `day_bounds`)."""
         data = self.cleaned_data
         filters: dict[str, Any] = {}
         if data.get("campaign_type"):
@@ -456,13 +457,9 @@ class ActivityFilterForm(forms.Form):
         if data.get("type"):
             filters["type"] = data["type"]
         if data.get("start_date"):
-            filters["start_date"] = datetime.datetime.combine(
-                data["start_date"], datetime.time.min, tzinfo=datetime.UTC
-            )
+            filters["start_date"] = day_start(data["start_date"])
         if data.get("end_date"):
-            filters["end_date"] = datetime.datetime.combine(
-                data["end_date"], datetime.time.max, tzinfo=datetime.UTC
-            )
+            filters["end_date"] = day_end(data["end_date"])
         if data.get("starting_after_id"):
             filters["starting_after_id"] = data["starting_after_id"]
         return filters

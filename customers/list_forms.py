@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
+from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
 
 ORDER_CHOICES = [
@@ -26,17 +25,6 @@ DESCENDING_CURSOR_ORDERS = ("", "-created_at")
 ASCENDING_CURSOR_ORDERS = ("created_at",)
 BROKEN_CURSOR = "Not a position in the list: the link was cut short or edited."
 POSITION_FIELDS = ("page", "starting_after", "ending_before")
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-
-
-def _day_end(day: datetime.date) -> datetime.datetime:
-    """The last millisecond of `day`: the API's timestamps have millisecond precision."""
-    return datetime.datetime.combine(
-        day, datetime.time(23, 59, 59, 999000), tzinfo=timezone.get_current_timezone()
-    )
 
 
 class CustomerFilterForm(forms.Form):
@@ -134,9 +122,9 @@ class CustomerFilterForm(forms.Form):
             ("updated_at", "updated_after", "updated_before"),
         ):
             if data.get(start):
-                filters[f"{key}_after"] = _day_start(data[start])
+                filters[f"{key}_after"] = day_start(data[start])
             if data.get(end):
-                filters[f"{key}_before"] = _day_end(data[end])
+                filters[f"{key}_before"] = day_end(data[end])
         return {key: value for key, value in filters.items() if value is not None}
 
     def export_filters(self) -> dict[str, Any]:

@@ -9,7 +9,10 @@
 
 On a normal exit the entry is saved as `success`; on any exception it is saved as `failed`
 (with the error's status/key and Voucherify request id, never its message, which may quote
-personal data) and the exception propagates. GDPR erasure calls `scrub_customer`.
+personal data) and the exception propagates. An error after which the write may have been
+applied (a timeout after sending: `VoucherifyError.may_have_applied`) is saved as `unknown`
+instead, until the service that made the call reads back and calls `resolve`. GDPR erasure
+calls `scrub_customer`.
 """
 
 from __future__ import annotations
@@ -126,7 +129,8 @@ def _save(
     if error is None:
         entry.outcome = AuditEntry.Outcome.SUCCESS
     else:
-        entry.outcome = AuditEntry.Outcome.FAILED
+        unknown = getattr(error, "may_have_applied", False)
+        entry.outcome = AuditEntry.Outcome.UNKNOWN if unknown else AuditEntry.Outcome.FAILED
         entry.error = _error_summary(error)[:255]
         entry.request_id = (getattr(error, "request_id", None) or "")[:64]
     entry.changes = normalise_changes(entry.changes)
@@ -158,6 +162,19 @@ def audited(
         _save(entry, error, names_only=not entry.customer_id)
         raise
     _save(entry, names_only=not entry.customer_id)
+
+
+def resolve(entry: AuditEntry, *, applied: bool, how: str) -> None:
+    """Settle an `unknown` entry once a read-back tells whether the write was applied.
+
+    `how` says what was read (e.g. "re-read the customer"); the original error stays.
+    """
+    if entry.pk is None or entry.outcome != AuditEntry.Outcome.UNKNOWN:
+        return
+    entry.outcome = AuditEntry.Outcome.SUCCESS if applied else AuditEntry.Outcome.FAILED
+    verdict = "applied" if applied else "not applied"
+    entry.error = f"{entry.error}; {verdict} ({how})"[:255]
+    entry.save(update_fields=["outcome", "error"])
 
 
 def record_export(

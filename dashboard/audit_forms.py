@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from dashboard.audit import keyed_hash
+from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
 from dashboard.models import AuditEntry
 
@@ -58,13 +56,8 @@ class AuditFilterForm(forms.Form):
             # An erased customer's entries are found by the keyed hash of the id.
             value = data["customer_id"].strip()
             entries = entries.filter(customer_id__in=[value, keyed_hash(value)])
-        zone = timezone.get_current_timezone()
         if data.get("date_from"):
-            start = datetime.datetime.combine(data["date_from"], datetime.time.min, tzinfo=zone)
-            entries = entries.filter(created_at__gte=start)
+            entries = entries.filter(created_at__gte=day_start(data["date_from"]))
         if data.get("date_to"):
-            end = datetime.datetime.combine(
-                data["date_to"] + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-            )
-            entries = entries.filter(created_at__lt=end)
+            entries = entries.filter(created_at__lte=day_end(data["date_to"]))
         return entries

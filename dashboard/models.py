@@ -33,8 +33,10 @@ class AuditEntry(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
+        SUCCESS = "success", "Applied"
         FAILED = "failed", "Failed"
+        # Sent, but no answer that says how it went (a timeout): resolved by reading back.
+        UNKNOWN = "unknown", "Unknown"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,3 +58,41 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.operation} {self.customer_id or '-'} ({self.outcome})"
+
+
+class WriteLock(models.Model):
+    """A lease that serialises the writes to one record across every worker process.
+
+    Held by inserting the row (the unique key makes the insert the test-and-set) and released
+    by deleting it; `expires_at` lets a lease of a process that died be taken over. No
+    transaction is held open during the guarded API call. See `dashboard.locks`.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    owner = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.key} held by {self.owner} until {self.expires_at:%H:%M:%S}"
+
+
+class FormSubmission(models.Model):
+    """A rendered form's one-time token: the first POST with it claims it, a resent POST (a
+    double click, a reload) gets the first one's result instead of writing again.
+
+    `location` is where the first POST sent the user, once it is known. See `dashboard.once`.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    location = models.CharField(max_length=2048, blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"form {self.token[:8]} of {self.user_id}: {self.location or 'in progress'}"

@@ -12,9 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from customers.forms import ActivityFilterForm
+from customers.problems import render_api_problem
 from customers.voucherify import VoucherifyError, get_client
 from dashboard.audit import flatten
-from dashboard.http import render_api_problem, render_page, wants_fragment
+from dashboard.http import render_page, wants_fragment
 
 ACTIVITY_PAGE_SIZE = 20
 
@@ -53,15 +54,15 @@ def _list_url_came_from(request: HttpRequest) -> str:
 def customer_activities(request: HttpRequest, customer_id: str) -> TemplateResponse:
     """`#customer-activities`: the timeline with its filters; `starting_after_id` loads more.
 
-    A "load more" request from HTMX gets only the next items (`#activity-more` is replaced by
-    them and a new "load more" row); anything else gets the whole section or page.
+    A "load more" request from HTMX gets `#activity-more`: the next items and a new "load
+    more" row, which replace the old row; anything else gets the whole section or page.
     """
     template = "customers/customer_activities.html"
     url = reverse("customers:activities", args=[customer_id])
     form = ActivityFilterForm(request.GET)
     context = {"customer_id": customer_id, "form": form, "activities": (), "more_url": None}
     paging = bool(request.GET.get("starting_after_id"))
-    partial = "activity-items" if paging and wants_fragment(request) else "customer-activities"
+    partial = "activity-more" if paging and wants_fragment(request) else "customer-activities"
     if not form.is_valid():
         return render_page(request, template, context, partial="customer-activities")
     try:
@@ -69,11 +70,6 @@ def customer_activities(request: HttpRequest, customer_id: str) -> TemplateRespo
             customer_id, limit=ACTIVITY_PAGE_SIZE, **form.api_filters()
         )
     except VoucherifyError as error:
-        context["retry_url"] = request.get_full_path()
-        more = partial == "activity-items"
-        context["retry_target"] = "#activity-more" if more else "#customer-activities"
-        # The section is a live region that stays; the "load more" row is replaced whole.
-        context["retry_swap"] = "outerHTML" if more else "innerHTML"
         return render_api_problem(request, error, template, context, partial=partial)
     context["activities"] = [_activity_row(activity) for activity in page.activities]
     if page.has_more and page.more_starting_after:
@@ -91,9 +87,6 @@ def customer_segments(request: HttpRequest, customer_id: str) -> TemplateRespons
     try:
         segments = get_client().list_customer_segments(customer_id)
     except VoucherifyError as error:
-        context["retry_url"] = request.get_full_path()
-        context["retry_target"] = "#customer-segments"
-        context["retry_swap"] = "innerHTML"
         return render_api_problem(request, error, template, context, partial="customer-segments")
     context["segments"] = segments
     return render_page(request, template, context, partial="customer-segments")

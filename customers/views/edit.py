@@ -22,9 +22,10 @@ from customers.forms import (
     new_token,
     opened_version,
 )
+from customers.problems import render_api_problem
 from customers.voucherify import NotFound, ValidationFailed, VoucherifyError, get_client
 from dashboard.audit import audited, diff, flatten
-from dashboard.http import render_api_problem, render_page
+from dashboard.http import render_page
 
 TEMPLATE = "customers/customer_form.html"
 

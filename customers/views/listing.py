@@ -20,9 +20,10 @@ from customers.list_forms import (
     CustomerFilterForm,
     CustomerSearchForm,
 )
+from customers.problems import render_api_problem
 from customers.voucherify import NotFound, VoucherifyError, format_date, get_client
 from dashboard.audit import record_export
-from dashboard.http import render_api_problem, render_page
+from dashboard.http import render_page
 
 TEMPLATE = "customers/customer_list.html"
 PARTIAL = "customer-table"

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from customers.voucherify.errors import (
@@ -171,6 +172,26 @@ def _loggable(path: str) -> str:
     return "/".join(part if not part or part in PATH_WORDS else "{id}" for part in path.split("/"))
 
 
+def _transport_error(exc: requests.RequestException) -> VoucherifyError:
+    """Slow (reached, no answer in time) or unreachable (never reached), by the root cause:
+    urllib3's retry wraps a read timeout of a retried method in a ConnectionError."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return ConnectionFailed("Could not reach Voucherify (connect timeout)")
+    cause: BaseException | None = exc
+    for _ in range(8):  # the chain is short; a bound keeps a cyclic one from looping
+        if cause is None:
+            break
+        if isinstance(cause, requests.ReadTimeout | ReadTimeoutError):
+            return Timeout("Voucherify did not answer in time")
+        if isinstance(cause, MaxRetryError):
+            cause = cause.reason
+        elif cause.args and isinstance(cause.args[0], BaseException):
+            cause = cause.args[0]
+        else:
+            cause = cause.__cause__ or cause.__context__
+    return ConnectionFailed("Could not reach Voucherify")
+
+
 class _Session(requests.Session):
     """A Session whose prepared URLs keep the ids `.` and `..` as `%2E` segments."""
 
@@ -251,10 +272,8 @@ class VoucherifyClient:
                 details="A value is not valid JSON (a number that is NaN or infinite?). "
                 "Nothing was sent to Voucherify.",
             ) from exc
-        except requests.Timeout as exc:
-            raise Timeout("Voucherify did not answer in time") from exc
         except requests.RequestException as exc:
-            raise ConnectionFailed("Could not reach Voucherify") from exc
+            raise _transport_error(exc) from exc
         try:
             result = handle_response(response, expect_body=expect_body)
         except VoucherifyError as exc:

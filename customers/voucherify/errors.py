@@ -10,7 +10,14 @@ from typing import Any
 
 
 class VoucherifyError(Exception):
-    """Base class: `status` (None when no response), `key`, `message`, `details`, `request_id`."""
+    """Base class: `status` (None when no response), `key`, `message`, `details`, `request_id`.
+
+    `may_have_applied` tells a write's caller whether Voucherify may have carried the request
+    out despite the error (a timeout after sending, a gateway error): its outcome is unknown
+    and must be read back, never reported as "not saved".
+    """
+
+    may_have_applied = False
 
     def __init__(
         self,
@@ -36,11 +43,15 @@ class VoucherifyError(Exception):
 
 
 class ConnectionFailed(VoucherifyError):
-    """No usable answer: refused connection, DNS failure, timeout."""
+    """Voucherify was not reached: refused connection, DNS failure, connect timeout. Nothing
+    was sent."""
 
 
-class Timeout(ConnectionFailed):
-    """The API did not answer within the configured timeout."""
+class Timeout(VoucherifyError):
+    """Voucherify was reached but did not answer within the read timeout: the request was
+    sent, so a write may have been applied."""
+
+    may_have_applied = True
 
 
 class AuthFailed(VoucherifyError):
@@ -70,9 +81,16 @@ class RateLimited(VoucherifyError):
 class ServerError(VoucherifyError):
     """5xx, or a body that is not the JSON the API promises."""
 
+    @property
+    def may_have_applied(self) -> bool:
+        # 503 means the request was not taken; a 500 or a gateway's 502/504 may come after
+        # Voucherify has done the work.
+        return self.status != 503
+
 
 class BadResponse(ServerError):
-    """The API answered, but not with the JSON its contract promises."""
+    """The API answered, but not with the JSON its contract promises (a 2xx of it may well
+    have been applied)."""
 
 
 # "Property .email should be string" / "Property .address.city should be string,null"
