@@ -18,32 +18,20 @@ calls `scrub_customer`.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from customers.voucherify.errors import VoucherifyError
+from dashboard import erasure
+from dashboard.erasure import ERASED, keyed_hash
 from dashboard.models import AuditEntry
 
-ERASED = "[erased]"
 # Mappings flattened into `<name>.<key>` so that a diff names the key that changed.
 NESTED_FIELDS = ("metadata", "address")
-
-
-def keyed_hash(value: str) -> str:
-    """HMAC-SHA256 of `value` keyed with SECRET_KEY: stable, not reversible without the key.
-
-    Rotating SECRET_KEY makes old hashes unmatchable; that is the accepted price of not
-    keeping erased identifiers in clear.
-    """
-    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-    return f"hmac:{digest}"
 
 
 def flatten(data: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -207,3 +195,8 @@ def scrub_customer(customer_id: str, *, also: Iterable[str] = ()) -> int:
         entry.save(update_fields=["changes", "customer_id", "scrubbed_at"])
         scrubbed += 1
     return scrubbed
+
+
+@erasure.scrubber("audit trail")
+def _scrub_audit(person: erasure.ErasedPerson) -> int:
+    return scrub_customer(person.customer_id, also=person.identifiers())
