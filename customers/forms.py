@@ -15,7 +15,6 @@ from django import forms
 from django.core import signing
 from django.core.validators import validate_email
 
-from customers.voucherify import format_date
 from customers.voucherify.enums import CAMPAIGN_TYPES, CUSTOMER_EVENT_TYPES
 from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
@@ -230,11 +229,6 @@ class Opened:
         return cls(blob["fields"], blob.get("source_id"))
 
 
-def opened_version(customer) -> str:
-    """The customer's `updated_at` as the edit form's opened-state marker ("" if never)."""
-    return format_date(customer.updated_at) if customer.updated_at else ""
-
-
 def _text(value: Any) -> Any:
     """A value as compared and sent: browsers post textarea line breaks as CRLF."""
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
@@ -279,8 +273,7 @@ class CustomerForm(forms.Form):
         label="Postal code", required=False, max_length=64, strip=False
     )
     address_country = forms.CharField(label="Country", required=False, max_length=255, strip=False)
-    # Edit only: what the customer looked like when the form was opened.
-    opened_updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Edit only: what the customer looked like when the form was opened (signed).
     opened = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, editing: bool = False, **kwargs) -> None:
@@ -289,7 +282,6 @@ class CustomerForm(forms.Form):
         if editing:
             del self.fields["source_id"]
         else:
-            del self.fields["opened_updated_at"]
             del self.fields["opened"]
 
     @classmethod
@@ -299,7 +291,6 @@ class CustomerForm(forms.Form):
         address = base.get("address") or {}
         initial = {name: base.get(name) or "" for name in SCALAR_FIELDS}
         initial.update({f"address_{part}": address.get(part) or "" for part in ADDRESS_PARTS})
-        initial["opened_updated_at"] = opened_version(customer)
         initial["opened"] = Opened(base, customer.source_id).dumps()
         return cls(initial=initial, editing=True)
 
@@ -339,75 +330,39 @@ class CustomerForm(forms.Form):
         fields["metadata"] = dict(metadata)
         return fields
 
-    def _changed(self, name: str, sent: Any, opened: Any) -> bool:
-        """Whether the user changed a field: neither what was posted (as typed) nor what
-        would be sent (stripped) is the opened value."""
+    def submitted_fields(self, editor: MetadataEditor) -> dict[str, Any]:
+        """What the user submitted, as CustomerBase JSON (blank -> None; `source_id` too on
+        create). On edit, a value left as it was opened is the opened value exactly, so that
+        " Ada" or a metadata string "42" is not taken for a change the user never made."""
+        fields = self.user_fields(editor.values())
+        if not self.editing:
+            fields["source_id"] = (self.cleaned_data.get("source_id") or "").strip() or None
+            return fields
+        opened = self.opened_fields()
+        if opened is None:
+            return fields
+        for name in SCALAR_FIELDS:
+            if self._untouched(name, opened.get(name)):
+                fields[name] = opened.get(name)
+        opened_address = opened.get("address") or {}
+        if fields["address"] is not None or opened_address:
+            address = dict(fields["address"] or dict.fromkeys(ADDRESS_PARTS))
+            for part in ADDRESS_PARTS:
+                if self._untouched(f"address_{part}", opened_address.get(part)):
+                    address[part] = opened_address.get(part)
+            fields["address"] = address if any(v is not None for v in address.values()) else None
+        opened_meta = opened.get("metadata") or {}
+        for key, text in editor.texts().items():
+            if key in opened_meta and metadata_text(opened_meta[key]) == text:
+                fields["metadata"][key] = opened_meta[key]
+        return fields
+
+    def _untouched(self, name: str, opened: Any) -> bool:
+        """The posted text (as typed) is the opened value: the user did not change it."""
         typed = self.cleaned_data.get(name)
         if isinstance(typed, datetime.date):
             typed = typed.isoformat()
-        return not _same(typed, opened) and not _same(sent, opened)
-
-    def create_payload(self, editor: MetadataEditor) -> dict[str, Any]:
-        """The body of `create_customer`: the filled fields only."""
-        fields = self.user_fields(editor.values())
-        payload: dict[str, Any] = {}
-        source_id = (self.cleaned_data.get("source_id") or "").strip()
-        if source_id:
-            payload["source_id"] = source_id
-        for name in SCALAR_FIELDS:
-            if fields[name] is not None:
-                payload[name] = fields[name]
-        if fields["address"]:
-            payload["address"] = {k: v for k, v in fields["address"].items() if v is not None}
-        if fields["metadata"]:
-            payload["metadata"] = fields["metadata"]
-        return payload
-
-    def update_payload(
-        self,
-        editor: MetadataEditor,
-        opened: Mapping[str, Any],
-        current: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        """The body of `update_customer`: only what the user changed since `opened`.
-
-        A cleared field is sent as null. `address` and `metadata` are sent whole: the
-        `current` object with the user's changes applied (removed metadata keys as null), so
-        that the result is right whether the API merges or replaces them and a concurrent
-        change to another key survives.
-        """
-        fields = self.user_fields({})
-        payload: dict[str, Any] = {}
-        for name in SCALAR_FIELDS:
-            if self._changed(name, fields[name], opened.get(name)):
-                payload[name] = fields[name]
-
-        opened_address = opened.get("address") or {}
-        user_address = fields["address"] or {}
-        changed_parts = {
-            part: user_address.get(part)
-            for part in ADDRESS_PARTS
-            if self._changed(f"address_{part}", user_address.get(part), opened_address.get(part))
-        }
-        if changed_parts:
-            address = {**(current.get("address") or {}), **changed_parts}
-            payload["address"] = address if any(v is not None for v in address.values()) else None
-
-        opened_meta = opened.get("metadata") or {}
-        texts = editor.texts()
-        changed_meta = {
-            key: editor.value(key, text)
-            for key, text in texts.items()
-            if key not in opened_meta or metadata_text(opened_meta[key]) != text
-        }
-        removed_meta = {key: None for key in opened_meta if key not in texts}
-        if changed_meta or removed_meta:
-            payload["metadata"] = {
-                **(current.get("metadata") or {}),
-                **changed_meta,
-                **removed_meta,
-            }
-        return payload
+        return _same(typed, opened)
 
     def add_api_errors(self, field_errors: Mapping[str, list[str]], editor: MetadataEditor):
         """Put `ValidationFailed.field_errors` (`email`, `address.city`, `metadata.x`) on fields."""

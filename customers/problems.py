@@ -85,14 +85,14 @@ class ApiProblem:
         if isinstance(error, Timeout):
             return cls(
                 "Voucherify is slow",
-                "Voucherify did not answer in time.",
+                "Voucherify did not answer in time; try again in a moment.",
                 504,
                 request_id,
             )
         if isinstance(error, ConnectionFailed):
             return cls(
                 "Voucherify is unreachable",
-                "The dashboard could not reach Voucherify.",
+                "The dashboard could not reach Voucherify; try again in a moment.",
                 503,
                 request_id,
             )
@@ -117,7 +117,7 @@ class ApiProblem:
         if isinstance(error, ServerError):
             return cls(
                 "Voucherify had a problem",
-                "Voucherify answered with an error.",
+                "Voucherify answered with an error; try again in a moment.",
                 502,
                 request_id,
             )

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from customers.voucherify import VoucherifyError, get_client
+from customers.voucherify import Timeout, VoucherifyError, get_client
 from dashboard.audit_forms import AuditFilterForm
 from dashboard.http import render_page
 from dashboard.models import AuditEntry
@@ -35,6 +35,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         client = get_client()
         try:
             client.list_customers(limit=1)
+        except Timeout as error:
+            body = {"status": "error", "voucherify": "slow", "error": type(error).__name__}
+            status = 504
         except VoucherifyError as error:
             body = {"status": "error", "voucherify": "unreachable", "error": type(error).__name__}
             status = 503

@@ -38,3 +38,15 @@ def client_for(user_for):
         return client
 
     return make
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    """The one seam: every `get_client()` caller (views, services, tasks) gets this
+    `FakeClient` (tests/customers/pages_support.py), which answers canned values and
+    records what was sent."""
+    from tests.customers.pages_support import FakeClient
+
+    client = FakeClient()
+    monkeypatch.setattr("customers.voucherify.override", client)
+    return client

@@ -1,6 +1,9 @@
 """Test settings: the real settings, with the environment a test run needs."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
@@ -21,3 +24,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# File databases, not shared-cache memory ones: tests of concurrent writes (two agents saving
+# at once, a double click) need SQLite's busy timeout and WAL, as in production; a shared
+# cache answers "database table is locked" at once instead of waiting.
+_TEST_DB_DIR = tempfile.mkdtemp(prefix="dashboard-tests-")
+atexit.register(shutil.rmtree, _TEST_DB_DIR, ignore_errors=True)
+for _alias, _config in DATABASES.items():  # noqa: F405
+    if _config["ENGINE"] == "django.db.backends.sqlite3":
+        _config["TEST"] = {"NAME": os.path.join(_TEST_DB_DIR, f"{_alias}.sqlite3")}

@@ -1,7 +1,8 @@
 """Create and edit a customer: every CustomerBase field plus a metadata key/value editor.
 
-Writes are plain POSTs that end in a redirect. Nothing the user typed is lost: validation
-errors (ours or the API's) and API failures re-render the form with the input.
+Writes are plain POSTs that end in a redirect, guarded by the form's one-time token. Nothing
+the user typed is lost: validation errors (ours or the API's), failures and conflicts
+re-render the form with the input. The rules live in `customers.services.customers`.
 """
 
 from __future__ import annotations
@@ -13,155 +14,133 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from customers.forms import (
-    ADDRESS_PARTS,
-    CustomerForm,
-    MetadataEditor,
-    MetadataRow,
-    Opened,
-    new_token,
-    opened_version,
-)
+from customers.forms import CustomerForm, MetadataEditor, MetadataRow, Opened, new_token
 from customers.problems import render_api_problem
-from customers.voucherify import NotFound, ValidationFailed, VoucherifyError, get_client
-from dashboard.audit import audited, diff, flatten
+from customers.services import customers as services
+from customers.services.outcomes import (
+    Conflict,
+    NoChanges,
+    Saved,
+    UpsertWouldUpdate,
+)
+from customers.voucherify import ValidationFailed, VoucherifyError, get_client
 from dashboard.http import render_page
+from dashboard.once import once_per_form
 
 TEMPLATE = "customers/customer_form.html"
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("dashboard.edit_customers", raise_exception=True)
+@once_per_form
 def customer_create(request: HttpRequest) -> HttpResponse:
     """Create a customer. The API upserts by source_id, so an existing one must be confirmed."""
     if request.method == "GET":
         context = {"form": CustomerForm(), "metadata": MetadataEditor.from_metadata({})}
         return render_page(request, TEMPLATE, context)
-
     form = CustomerForm(request.POST)
-    editor = MetadataEditor.from_post(request.POST)
-    context = {"form": form, "metadata": editor}
-    if _edits_rows(request, editor):
-        context["form"] = CustomerForm(initial=_initial(request, form))
+    context = {"form": form, "metadata": MetadataEditor.from_post(request.POST)}
+    if not _ready_to_save(request, context):
         return render_page(request, TEMPLATE, context)
-    if not (form.is_valid() & editor.is_valid()):
-        return render_page(request, TEMPLATE, context)
-
-    client = get_client()
-    data = form.create_payload(editor)
-    existing = None
-    if data.get("source_id"):
-        try:
-            existing = client.get_customer(data["source_id"])
-        except NotFound:
-            existing = None
-        except VoucherifyError as error:
-            return render_api_problem(request, error, TEMPLATE, context)
-        # The path takes an id too; only a customer with this very source_id gets upserted.
-        if existing is not None and existing.source_id != data["source_id"]:
-            existing = None
-    if existing is not None and request.POST.get("confirm_upsert") != existing.id:
-        context["existing"] = existing
-        return render_page(request, TEMPLATE, context)
-
-    old = _subset(existing.base_fields(), data) if existing else {}
     try:
-        with audited(
-            request.user,
-            "create_customer",
-            customer_id=existing.id if existing else "",
-            changes=diff(old, {k: v for k, v in data.items() if k != "source_id"}),
-        ) as entry:
-            customer = client.create_customer(data)
-            entry.customer_id = customer.id or ""
+        outcome = services.customer_create(
+            fields=form.submitted_fields(context["metadata"]),
+            confirmed_existing_id=request.POST.get("confirm_upsert", ""),
+            user=request.user,
+        )
     except VoucherifyError as error:
-        return _save_failed(request, error, form, editor, context)
-    messages.success(request, "Customer saved")
-    return redirect("customers:detail", customer.id)
-
-
-def _save_failed(request, error: VoucherifyError, form, editor, context) -> TemplateResponse:
-    """The form again, with the user's input: API errors on their fields, or the problem."""
-    if isinstance(error, ValidationFailed) and error.field_errors:
-        form.add_api_errors(error.field_errors, editor)
-        return render_page(request, TEMPLATE, context)
-    return render_api_problem(request, error, TEMPLATE, context)
+        return _not_saved(request, error, context)
+    return _saved_or_form(request, outcome, context)
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("dashboard.edit_customers", raise_exception=True)
+@once_per_form
 def customer_update(request: HttpRequest, customer_id: str) -> HttpResponse:
-    """Edit a customer; refuses to overwrite a change made since the form was opened."""
-    client = get_client()
+    """Edit a customer; a concurrent edit of other fields is merged, of the same ones shown."""
     if request.method == "GET":
         try:
-            customer = client.get_customer(customer_id)
+            customer = get_client().get_customer(customer_id)
         except VoucherifyError as error:
-            return render_api_problem(request, error, "api_problem.html")
-        context = {
-            "customer": customer,
-            "customer_id": customer.id or customer_id,
-            "form": CustomerForm.for_customer(customer),
-            "metadata": MetadataEditor.from_metadata(customer.metadata),
-        }
-        return render_page(request, TEMPLATE, context)
-
+            return render_api_problem(request, error)
+        return render_page(request, TEMPLATE, _edit_context(customer_id, customer))
     form = CustomerForm(request.POST, editing=True)
-    # The identity shown on a re-render, and which metadata values are JSON, come from the
-    # signed marker: no API call before the user's input is valid.
-    opened_marker = Opened.loads(request.POST.get("opened"))
-    editor = MetadataEditor.from_post(
-        request.POST, opened_marker.metadata if opened_marker else None
-    )
-    context = {
-        "form": form,
-        "metadata": editor,
-        "customer_id": customer_id,
-        "customer": opened_marker,
+    # The identity shown, and which metadata values are JSON, come from the signed marker.
+    opened = Opened.loads(request.POST.get("opened"))
+    editor = MetadataEditor.from_post(request.POST, opened.metadata if opened else None)
+    context = {"form": form, "metadata": editor, "customer_id": customer_id, "customer": opened}
+    if not _ready_to_save(request, context):
+        return render_page(request, TEMPLATE, context)
+    try:
+        outcome = services.customer_update(
+            customer_id=customer_id,
+            opened=form.opened_fields(),
+            submitted=form.submitted_fields(editor),
+            overwrite_version=request.POST.get("confirm_overwrite", ""),
+            user=request.user,
+        )
+    except VoucherifyError as error:
+        return _not_saved(request, error, context)
+    return _saved_or_form(request, outcome, context)
+
+
+def _edit_context(customer_id: str, customer) -> dict:
+    return {
+        "customer": customer,
+        "customer_id": customer.id or customer_id,
+        "form": CustomerForm.for_customer(customer),
+        "metadata": MetadataEditor.from_metadata(customer.metadata),
     }
-    if _edits_rows(request, editor):
-        context["form"] = CustomerForm(initial=_initial(request, form), editing=True)
-        return render_page(request, TEMPLATE, context)
-    if not (form.is_valid() & editor.is_valid()):
-        return render_page(request, TEMPLATE, context)
-    if opened_marker is not None and not form.update_payload(
-        editor, opened_marker.fields, opened_marker.fields
-    ):
-        messages.info(request, "No changes to save.")
-        return redirect("customers:detail", customer_id)
 
-    try:
-        current = client.get_customer(customer_id)
-    except VoucherifyError as error:
-        return render_api_problem(request, error, TEMPLATE, context)
-    context["customer"] = current
-    current_fields = current.base_fields()
-    opened = form.opened_fields()
-    version = opened_version(current)
-    changed_since = version != form.cleaned_data.get("opened_updated_at") or opened is None
-    if changed_since and request.POST.get("confirm_overwrite") != version:
-        context["conflict"] = _conflict(opened or {}, current_fields, form, editor)
-        context["conflict_version"] = version
+
+def _ready_to_save(request: HttpRequest, context: dict) -> bool:
+    """False when the form must be shown again: a no-JS "Add field"/"Remove" press (the
+    rows change, nothing is saved, no errors shown) or invalid input."""
+    form, editor = context["form"], context["metadata"]
+    if "add_row" in request.POST or request.POST.get("remove_row"):
+        if "add_row" in request.POST:
+            editor.add_row()
+        else:
+            editor.remove_row(request.POST["remove_row"])
+        initial = {name: request.POST.get(name, "") for name in form.fields}
+        context["form"] = CustomerForm(initial=initial, editing=form.editing)
+        return False
+    return form.is_valid() & editor.is_valid()
+
+
+def _saved_or_form(request: HttpRequest, outcome, context: dict) -> HttpResponse:
+    """Saved or unchanged: to the profile with a message. Otherwise the form again, saying
+    why nothing was sent yet (a conflict, an upsert to confirm) or what may have happened."""
+    if isinstance(outcome, Saved | NoChanges):
+        messages.add_message(request, *_message(outcome))
+        return redirect("customers:detail", outcome.customer.id or context.get("customer_id"))
+    if isinstance(outcome, Conflict):
+        context.update(conflict=outcome, customer=outcome.current)
         return render_page(request, TEMPLATE, context, status=409)
+    if isinstance(outcome, UpsertWouldUpdate):
+        context["existing"] = outcome.existing
+        return render_page(request, TEMPLATE, context)
+    # OutcomeUnknown: sent, no answer, and reading back did not show the change.
+    return render_api_problem(request, outcome.error, TEMPLATE, {**context, "unknown": outcome})
 
-    data = form.update_payload(
-        editor, opened if opened is not None else current_fields, current_fields
-    )
-    if not data:
-        messages.info(request, "No changes to save.")
-        return redirect("customers:detail", current.id)
-    try:
-        with audited(
-            request.user,
-            "update_customer",
-            customer_id=current.id or customer_id,
-            changes=diff(_subset(current_fields, data), data),
-        ):
-            client.update_customer(current.id or customer_id, data)
-    except VoucherifyError as error:
-        return _save_failed(request, error, form, editor, context)
-    messages.success(request, "Customer saved")
-    return redirect("customers:detail", current.id or customer_id)
+
+def _message(outcome: Saved | NoChanges) -> tuple[int, str]:
+    if isinstance(outcome, NoChanges):
+        return messages.INFO, "No changes to save."
+    text = "Customer saved"
+    if outcome.checked:
+        text += " (Voucherify answered late; reading the customer back shows your change)"
+    if outcome.merged:
+        text += f". Kept the changes made meanwhile by someone else to: {', '.join(outcome.merged)}"
+    return messages.SUCCESS, text + "."
+
+
+def _not_saved(request: HttpRequest, error: VoucherifyError, context: dict) -> TemplateResponse:
+    """The form again, with the user's input: API errors on their fields, or the problem."""
+    if isinstance(error, ValidationFailed) and error.field_errors:
+        context["form"].add_api_errors(error.field_errors, context["metadata"])
+        return render_page(request, TEMPLATE, context)
+    return render_api_problem(request, error, TEMPLATE, context)
 
 
 @require_GET
@@ -180,46 +159,3 @@ def customer_metadata_row(request: HttpRequest) -> TemplateResponse | HttpRespon
     return TemplateResponse(
         request, "includes/_metadata_row.html", {"row": MetadataRow(new_token())}
     )
-
-
-def _edits_rows(request: HttpRequest, editor: MetadataEditor) -> bool:
-    """The no-JS "Add field" / "Remove" buttons: change the rows, nothing is saved."""
-    if "add_row" in request.POST:
-        editor.add_row()
-        return True
-    if token := request.POST.get("remove_row"):
-        editor.remove_row(token)
-        return True
-    return False
-
-
-def _initial(request: HttpRequest, form: CustomerForm) -> dict:
-    """The posted values as initial data: re-render without showing validation errors."""
-    return {name: request.POST.get(name, "") for name in form.fields}
-
-
-def _subset(fields: dict, data: dict) -> dict:
-    return {key: fields.get(key) for key in data if key in fields}
-
-
-def _conflict(opened: dict, current: dict, form: CustomerForm, editor: MetadataEditor):
-    """`(field, when you opened, now, yours)` for each field changed by someone else."""
-    yours = flatten(form.user_fields(editor.values()))
-    before, now = flatten(opened), flatten(current)
-    rows = []
-    for name in sorted(before.keys() | now.keys()):
-        if _blank(before.get(name)) != _blank(now.get(name)):
-            rows.append((_label(name), before.get(name), now.get(name), yours.get(name)))
-    return rows
-
-
-def _blank(value):
-    return None if value == "" else value
-
-
-def _label(name: str) -> str:
-    if name.startswith("address.") and name[8:] in ADDRESS_PARTS:
-        return "Address " + name[8:].replace("_", " ")
-    if name.startswith("metadata."):
-        return f"Metadata “{name[9:]}”"
-    return name.capitalize()

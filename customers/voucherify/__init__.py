@@ -1,7 +1,8 @@
 """The service layer: the only code that speaks HTTP to Voucherify (or the sandbox).
 
 `get_client()` returns the process-wide client built from settings; `get_client.cache_clear()`
-drops it (tests that change the VOUCHERIFY_* settings do so).
+drops it (tests that change the VOUCHERIFY_* settings do so). `override` is the one seam for a
+stand-in client: every view, service and task that calls `get_client()` gets it.
 """
 
 from __future__ import annotations
@@ -28,9 +29,17 @@ SANDBOX_BASE_URL = "http://sandbox.local"
 SANDBOX_ADAPTER = "sandbox.transport.SandboxAdapter"
 
 
-@functools.cache
+# Set by tests (tests/conftest.py `fake_client`) to answer every caller with a stand-in.
+override: VoucherifyClient | None = None
+
+
 def get_client() -> VoucherifyClient:
     """The client for the configured backend: the embedded sandbox unless credentials are set."""
+    return override if override is not None else _configured_client()
+
+
+@functools.cache
+def _configured_client() -> VoucherifyClient:
     if settings.VOUCHERIFY_USE_SANDBOX:
         # Imported here so that the service layer does not depend on the sandbox app.
         adapter = import_string(SANDBOX_ADAPTER)()
@@ -50,6 +59,8 @@ def get_client() -> VoucherifyClient:
         backend="voucherify",
     )
 
+
+get_client.cache_clear = _configured_client.cache_clear  # type: ignore[attr-defined]
 
 __all__ = [
     "AuthFailed",

@@ -48,6 +48,7 @@ CURSOR_DESCENDING_START = "2200-01-01T00:00:00Z"
 CURSOR_ORDERS = frozenset({None, "created_at", "-created_at"})
 
 DateLike = datetime | date | str
+READS = frozenset({"GET", "HEAD"})  # a failed read changed nothing, whatever the error
 
 
 def default_retry() -> Retry:
@@ -273,10 +274,13 @@ class VoucherifyClient:
                 "Nothing was sent to Voucherify.",
             ) from exc
         except requests.RequestException as exc:
-            raise _transport_error(exc) from exc
+            error = _transport_error(exc)
+            error.may_have_applied = error.may_have_applied and method not in READS
+            raise error from exc
         try:
             result = handle_response(response, expect_body=expect_body)
         except VoucherifyError as exc:
+            exc.may_have_applied = exc.may_have_applied and method not in READS
             logger.debug(
                 "voucherify %s %s -> %s request_id=%s",
                 method,

@@ -17,7 +17,7 @@ class VoucherifyError(Exception):
     and must be read back, never reported as "not saved".
     """
 
-    may_have_applied = False
+    may_have_applied = False  # the client sets it False for reads: a GET changes nothing
 
     def __init__(
         self,
@@ -81,11 +81,11 @@ class RateLimited(VoucherifyError):
 class ServerError(VoucherifyError):
     """5xx, or a body that is not the JSON the API promises."""
 
-    @property
-    def may_have_applied(self) -> bool:
+    def __init__(self, message: str, **kw) -> None:
+        super().__init__(message, **kw)
         # 503 means the request was not taken; a 500 or a gateway's 502/504 may come after
         # Voucherify has done the work.
-        return self.status != 503
+        self.may_have_applied = self.status != 503
 
 
 class BadResponse(ServerError):

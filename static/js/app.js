@@ -26,3 +26,33 @@ document.addEventListener("htmx:sendError", (event) => {
   note.textContent = "The dashboard could not be reached. Check your connection and try again.";
   target.prepend(note);
 });
+
+// A plain POST form sends once: while it is on its way, further presses of its buttons do
+// nothing and show that it is working (the server also refuses a second send of the same
+// form, see dashboard/once.py). Buttons are not `disabled`: that would drop the pressed
+// button's name and value (e.g. "Save anyway") from the request.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+  if (form.hasAttribute("hx-post")) return; // htmx guards its own requests
+  if (form.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "true";
+  form.setAttribute("aria-busy", "true");
+  for (const button of form.querySelectorAll("button[type=submit], button:not([type])")) {
+    button.setAttribute("aria-disabled", "true");
+  }
+});
+
+// Coming back to the page (back button, bfcache) must not leave a form stuck as "sending".
+window.addEventListener("pageshow", () => {
+  for (const form of document.querySelectorAll("form[data-sending]")) {
+    delete form.dataset.sending;
+    form.removeAttribute("aria-busy");
+    for (const button of form.querySelectorAll("[aria-disabled]")) {
+      button.removeAttribute("aria-disabled");
+    }
+  }
+});

@@ -12,6 +12,7 @@ from customers.voucherify import (
     ConnectionFailed,
     NotFound,
     RateLimited,
+    ServerError,
     Timeout,
     ValidationFailed,
     get_client,
@@ -21,24 +22,24 @@ from tests.customers.pages_support import (
     CID,
     HTMX,
     SANDBOX,
-    FakeClient,
+    as_read,
     make_customer,
     raising,
 )
 
+# Failures after which nothing was written.
 FAILURES = [
     (RateLimited("Too many", status=429, retry_after=3), 429, "Voucherify is busy"),
     (ConnectionFailed("refused"), 503, "Voucherify is unreachable"),
-    (Timeout("read timeout"), 504, "Voucherify is slow"),
+    (ServerError("Unavailable", status=503), 502, "Voucherify had a problem"),
 ]
+# A failed read changed nothing, even a slow one (the client clears `may_have_applied`).
+READ_FAILURES = [*FAILURES, (as_read(Timeout("read timeout")), 504, "Voucherify is slow")]
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    client = FakeClient()
-    for module in ("customers.views.edit", "customers.views.detail"):
-        monkeypatch.setattr(f"{module}.get_client", lambda: client)
-    return client
+def fake(fake_client):
+    return fake_client
 
 
 @pytest.fixture
@@ -226,7 +227,7 @@ def test_customer_create_api_failure_keeps_input_and_audits(support, fake, error
     assert entry.changes == {"metadata.k": {}, "name": {}}
 
 
-@pytest.mark.parametrize(("error", "status", "title"), FAILURES)
+@pytest.mark.parametrize(("error", "status", "title"), READ_FAILURES)
 def test_customer_create_source_id_check_failure_keeps_input(support, fake, error, status, title):
     fake.get_customer = raising(error)
 
@@ -394,7 +395,7 @@ def test_customer_update_form_prefilled_with_source_id_read_only(support, fake):
     assert "<code>crm-1</code>" in page and "cannot be changed" in page
     assert input_value(page, "name") == "Ada Lovelace"
     assert input_value(page, "address_city") == "London"
-    assert input_value(page, "opened_updated_at") == "2024-08-01T10:00:00.000Z"
+    assert input_value(page, "opened")
     assert page.count('class="kv-row"') == 2
     assert "Removing a key clears it" in page
     assert fake.calls == {"get_customer": 1}
@@ -498,7 +499,7 @@ def test_customer_update_untouched_form_as_a_browser_posts_it_says_no_changes(su
     assert response.redirect_chain[0][0] == reverse("customers:detail", args=[CID])
     assert "No changes to save." in text(response)
     assert "update_customer" not in fake.calls
-    assert fake.calls["get_customer"] == 1  # the profile after the redirect only
+    assert fake.calls["get_customer"] == 2  # the re-read, then the profile after the redirect
     assert not AuditEntry.objects.exists()
 
 
@@ -564,16 +565,33 @@ def test_customer_update_changed_since_opened_warns_and_does_not_save(support, f
 
     page = text(response)
     assert response.status_code == 409
-    assert "This customer changed since you opened the form." in page
+    assert "Someone else changed 1 of the fields you changed" in page
     assert "Nothing was saved." in page
     assert "<td>Name</td><td>Ada Lovelace</td><td>Theirs</td><td>Mine</td>" in page
-    assert "<td>Metadata “tier”</td><td>gold</td><td>silver</td><td>gold</td>" in page
-    assert "<td>Metadata “visits”</td><td>3</td><td>null</td><td>3</td>" in page
+    # Only the field both changed is asked about; theirs elsewhere is kept, not shown as mine.
+    assert "<td>Metadata “tier”</td>" not in page
+    assert "Their changes to Metadata “tier”, Metadata “visits” will be kept" in page
     assert 'name="confirm_overwrite" value="2024-08-02T09:00:00.000Z"' in page
     assert input_value(page, "email") == "mine@example.com"
-    assert input_value(page, "opened_updated_at") == "2024-08-01T10:00:00.000Z"
+    assert input_value(page, "opened") == data["opened"]
     assert "update_customer" not in fake.calls
     assert not AuditEntry.objects.exists()
+
+
+def test_customer_update_changed_since_opened_other_fields_merges_and_says_so(support, fake):
+    data = edit_post(fake.customer, email="mine@example.com", metadata={"tier": "gold", "mine": 1})
+    fake.customer = make_customer(
+        name="Theirs", updated_at="2024-08-02T09:00:00.000Z", metadata={"tier": "silver"}
+    )
+
+    response = support.post(reverse("customers:update", args=[CID]), data, follow=True)
+
+    assert response.redirect_chain[0][0] == reverse("customers:detail", args=[CID])
+    sent = fake.sent[0][2]
+    assert sent == {"email": "mine@example.com", "metadata": {"tier": "silver", "mine": 1}}
+    assert "Kept the changes made meanwhile by someone else to: Metadata “tier”, Name." in text(
+        response
+    )
 
 
 def test_customer_update_save_anyway_applies_the_users_changes(support, fake):
@@ -590,12 +608,13 @@ def test_customer_update_save_anyway_applies_the_users_changes(support, fake):
     assert fake.sent == [("update_customer", CID, {"name": "Mine"})]
     entry = AuditEntry.objects.get(operation="update_customer")
     assert entry.changes == {"name": {"old": "Theirs", "new": "Mine"}}
+    assert entry.outcome == "success"
 
 
 def test_customer_update_save_anyway_after_another_change_warns_again(support, fake):
     data = edit_post(fake.customer, name="Mine")
     data["confirm_overwrite"] = "2024-08-02T09:00:00.000Z"
-    fake.customer = make_customer(updated_at="2024-08-03T09:00:00.000Z")
+    fake.customer = make_customer(name="Theirs again", updated_at="2024-08-03T09:00:00.000Z")
 
     response = support.post(reverse("customers:update", args=[CID]), data)
 
@@ -613,7 +632,7 @@ def test_customer_update_tampered_opened_marker_is_treated_as_changed(support, f
     assert "update_customer" not in fake.calls
 
 
-@pytest.mark.parametrize(("error", "status", "title"), FAILURES)
+@pytest.mark.parametrize(("error", "status", "title"), READ_FAILURES)
 def test_customer_update_check_failure_keeps_input(support, fake, error, status, title):
     data = edit_post(fake.customer, name="Typed by me", metadata={"note": "kept"})
     fake.get_customer = raising(error)
@@ -659,6 +678,43 @@ def test_customer_update_save_failure_keeps_input_and_audits_failure(
     assert entry.changes == {"name": {"old": "Ada Lovelace", "new": "Typed by me"}}
 
 
+def test_customer_update_timeout_after_sending_is_unknown_and_shows_what_is_there(support, fake):
+    fake.update_customer = raising(Timeout("read timeout"))
+
+    response = support.post(
+        reverse("customers:update", args=[CID]), edit_post(fake.customer, name="Typed by me")
+    )
+
+    page = text(response)
+    assert response.status_code == 504
+    assert "Nothing was saved" not in page
+    assert "Your change may have been saved." in page
+    assert "Ada Lovelace" in page  # what the re-read shows now
+    assert input_value(page, "name") == "Typed by me"
+    assert fake.calls == {"get_customer": 2}  # the re-read before and after the write
+    assert AuditEntry.objects.get(operation="update_customer").outcome == "unknown"
+
+
+def test_customer_update_timeout_after_sending_resolved_as_saved_by_re_reading(support, fake):
+    def applied_then_timed_out(customer_id, data):
+        fake.customer = make_customer(**data, updated_at="2024-08-02T09:00:00.000Z")
+        raise Timeout("read timeout")
+
+    fake.update_customer = applied_then_timed_out
+
+    response = support.post(
+        reverse("customers:update", args=[CID]),
+        edit_post(fake.customer, name="Typed by me"),
+        follow=True,
+    )
+
+    assert response.redirect_chain[0][0] == reverse("customers:detail", args=[CID])
+    assert "Customer saved (Voucherify answered late" in text(response)
+    entry = AuditEntry.objects.get(operation="update_customer")
+    assert entry.outcome == "success"
+    assert "applied (re-read the customer)" in entry.error
+
+
 def test_customer_update_api_validation_errors_appear_on_fields(support, fake):
     fake.update_customer = raising(
         ValidationFailed(
@@ -696,7 +752,6 @@ def test_customer_update_add_row_without_js_keeps_opened_markers(support, fake):
     assert response.status_code == 200
     assert page.count('class="kv-row"') == 3
     assert input_value(page, "name") == "Mine"
-    assert input_value(page, "opened_updated_at") == data["opened_updated_at"]
     assert input_value(page, "opened") == data["opened"]
     assert "<h1>Edit Ada Lovelace</h1>" in page and "<code>crm-1</code>" in page
     assert "Source id" in page and ">none<" not in page
@@ -774,14 +829,13 @@ def test_customer_update_sandbox_edit_then_concurrent_change_then_save_anyway(su
     page = text(support.get(url))
     data = edit_post(customer, metadata={"a": 2}, name="Mine", phone="")
     data["opened"] = input_value(page, "opened")
-    data["opened_updated_at"] = input_value(page, "opened_updated_at") or ""
 
-    client.update_customer(customer.id, {"email": "theirs@example.com"})
+    client.update_customer(customer.id, {"email": "theirs@example.com", "name": "Theirs"})
     response = support.post(url, data)
 
     assert response.status_code == 409
-    assert "theirs@example.com" in text(response)
-    assert client.get_customer(customer.id).name == "Before"
+    assert "<td>Name</td><td>Before</td><td>Theirs</td><td>Mine</td>" in text(response)
+    assert client.get_customer(customer.id).name == "Theirs"
 
     version = re.search(r'name="confirm_overwrite" value="([^"]+)"', text(response)).group(1)
     response = support.post(url, {**data, "confirm_overwrite": version})
@@ -794,5 +848,5 @@ def test_customer_update_sandbox_edit_then_concurrent_change_then_save_anyway(su
     assert saved.metadata.get("a") == 2
     assert saved.metadata.get("b") is None
     entry = AuditEntry.objects.get(operation="update_customer")
-    assert entry.changes["name"] == {"old": "Before", "new": "Mine"}
+    assert entry.changes["name"] == {"old": "Theirs", "new": "Mine"}
     assert entry.changes["metadata.b"] == {"old": "x", "new": None}

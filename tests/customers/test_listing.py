@@ -350,7 +350,8 @@ def test_customer_list_customer_data_is_escaped(support, api):
         ({"status": 404, "json": {"code": 404, "key": "not_found"}}, 404, "Not found"),
         ({"status": 429, "json": {"code": 429}, "headers": {"Retry-After": "7"}}, 429, "busy"),
         ({"status": 503, "json": {"code": 503, "request_id": "v-0a1"}}, 502, "had a problem"),
-        ({"body": requests.ConnectTimeout("slow")}, 504, "did not answer in time"),
+        ({"body": requests.ReadTimeout("slow")}, 504, "did not answer in time"),
+        ({"body": requests.ConnectTimeout("no answer")}, 503, "could not reach Voucherify"),
     ],
 )
 def test_customer_list_api_failure_keeps_filters_and_explains(support, api, stub, status, text):

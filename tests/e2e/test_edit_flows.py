@@ -37,9 +37,7 @@ def save_button(page):
     return page.get_by_role("button", name="Save", exact=True).last
 
 
-def test_edit_changed_meanwhile_warns_saves_nothing_then_save_anyway_keeps_both_changes(
-    support_page, dashboard, ada
-):
+def test_edit_other_field_changed_meanwhile_merges_both_and_says_so(support_page, dashboard, ada):
     page = support_page
     client = get_client()
     page.goto(f"{dashboard.url}/customers/{ada.id}/edit/")
@@ -50,33 +48,16 @@ def test_edit_changed_meanwhile_warns_saves_nothing_then_save_anyway_keeps_both_
     page.get_by_label("Phone").fill("+44 20 7946 0999")
     save_button(page).click()
 
-    warning = page.get_by_role("alert").filter(has_text="changed since you opened the form")
-    expect(warning).to_be_visible()
-    expect(warning).to_contain_text("Nothing was saved")
-    name_row = warning.get_by_role("row").filter(
-        has=page.get_by_role("cell", name="Name", exact=True)
-    )
-    expect(name_row).to_contain_text("Ada Lovelace")  # when the agent opened the form
-    expect(name_row).to_contain_text("Ada King")  # now
-    # Only the field someone else changed is listed, not the agent's own edit.
-    expect(warning.get_by_role("cell", name="Phone", exact=True)).to_have_count(0)
-    # The agent's input is still in the form, and nothing reached the API.
-    expect(page.get_by_label("Phone")).to_have_value("+44 20 7946 0999")
-    assert client.get_customer(ada.id).phone == "+44 20 7946 0000"
-
-    warning.get_by_role("button", name="Save anyway").click()
-
     expect(page).to_have_url(re.compile(rf"/customers/{ada.id}/$"))
-    expect(page.get_by_role("status")).to_contain_text("Customer saved")
-    # The other person's name change survives; the agent's phone is saved.
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Customer saved")
+    expect(status).to_contain_text("Kept the changes made meanwhile by someone else to: Name")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada King")
-    expect(page.get_by_text("+44 20 7946 0999")).to_be_visible()
     saved = client.get_customer(ada.id)
     assert (saved.name, saved.phone) == ("Ada King", "+44 20 7946 0999")
-    assert saved.metadata == {"tier": "gold"}
 
 
-def test_edit_metadata_changed_meanwhile_save_anyway_keeps_the_other_persons_key(
+def test_edit_same_field_changed_meanwhile_asks_about_that_field_only_then_save_anyway(
     support_page, dashboard, ada
 ):
     page = support_page
@@ -84,25 +65,42 @@ def test_edit_metadata_changed_meanwhile_save_anyway_keeps_the_other_persons_key
     page.goto(f"{dashboard.url}/customers/{ada.id}/edit/")
     expect(page.get_by_label("Metadata key")).to_have_count(1)
 
-    # Someone else adds a metadata key while the agent changes another one.
-    client.update_customer(ada.id, {"metadata": {"tier": "gold", "since": 2020}})
+    # Someone else changes the tier and adds a key while the agent changes the tier too.
+    client.update_customer(ada.id, {"metadata": {"tier": "silver", "since": 2020}})
     page.get_by_label("Metadata value").first.fill("platinum")
+    page.get_by_label("Phone").fill("+44 20 7946 0999")
     save_button(page).click()
 
-    warning = page.get_by_role("alert").filter(has_text="changed since you opened the form")
-    since_row = warning.get_by_role("row").filter(has_text="since")
-    expect(since_row).to_have_count(1)
-    expect(since_row).to_contain_text("2020")
-    expect(warning.get_by_role("row").filter(has_text="tier")).to_have_count(0)
-    assert client.get_customer(ada.id).metadata == {"tier": "gold", "since": 2020}
+    warning = page.get_by_role("alert").filter(has_text="Someone else changed 1 of the fields")
+    expect(warning).to_contain_text("Nothing was saved")
+    tier_row = warning.get_by_role("row").filter(has_text="tier")
+    expect(tier_row).to_contain_text("gold")  # when the agent opened the form
+    expect(tier_row).to_contain_text("silver")  # now
+    expect(tier_row).to_contain_text("platinum")  # the agent's
+    # Neither the agent's untouched phone edit nor the other key are asked about.
+    expect(warning.get_by_role("row").filter(has_text="Phone")).to_have_count(0)
+    expect(warning).to_contain_text("will be kept either way")
+    expect(page.get_by_label("Phone")).to_have_value("+44 20 7946 0999")
+    assert client.get_customer(ada.id).phone == "+44 20 7946 0000"
 
     warning.get_by_role("button", name="Save anyway").click()
 
     expect(page.get_by_role("status")).to_contain_text("Customer saved")
-    metadata = page.get_by_role("table").filter(has_text="tier")
-    expect(metadata).to_contain_text("platinum")
-    expect(metadata).to_contain_text("2020")
-    assert client.get_customer(ada.id).metadata == {"tier": "platinum", "since": 2020}
+    saved = client.get_customer(ada.id)
+    assert saved.metadata == {"tier": "platinum", "since": 2020}
+    assert saved.phone == "+44 20 7946 0999"
+
+
+def test_create_double_click_on_save_creates_one_customer(support_page, dashboard):
+    page = support_page
+    page.goto(f"{dashboard.url}/customers/new/")
+    page.get_by_label("Email").fill("double@example.test")
+    page.get_by_label("Name").fill("Double Click")
+
+    page.get_by_role("button", name="Create customer").dblclick()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Double Click")
+    assert get_client().list_customers(email="double@example.test").total == 1
 
 
 def test_create_with_existing_source_id_asks_to_confirm_then_updates_that_customer(

@@ -222,16 +222,47 @@ def test_error_202_without_async_action_id_bad_response(client, api):
         client.update_customers_metadata_in_bulk(["a"], {"k": "v"})
 
 
-@pytest.mark.parametrize("exc", [requests.ReadTimeout, requests.ConnectTimeout])
-def test_error_requests_timeout_becomes_timeout_from_it(client, api, exc):
-    api.get(CUSTOMERS, body=exc("slow"))
+def test_error_read_timeout_becomes_timeout_from_it(client, api):
+    api.get(CUSTOMERS, body=requests.ReadTimeout("slow"))
 
     with pytest.raises(Timeout) as caught:
         client.list_customers()
 
-    assert isinstance(caught.value.__cause__, exc)
-    assert isinstance(caught.value, ConnectionFailed)
+    assert isinstance(caught.value.__cause__, requests.ReadTimeout)
+    assert not isinstance(caught.value, ConnectionFailed)  # reached, but slow
     assert caught.value.status is None
+    assert caught.value.may_have_applied is False  # a GET changes nothing
+
+
+def test_error_read_timeout_of_a_write_may_have_applied(client, api):
+    api.put(f"{CUSTOMERS}/c1", body=requests.ReadTimeout("slow"))
+
+    with pytest.raises(Timeout) as caught:
+        client.update_customer("c1", {"name": "x"})
+
+    assert caught.value.may_have_applied is True
+
+
+def test_error_connect_timeout_is_unreachable_not_slow(client, api):
+    api.get(CUSTOMERS, body=requests.ConnectTimeout("no route"))
+
+    with pytest.raises(ConnectionFailed) as caught:
+        client.list_customers()
+
+    assert not isinstance(caught.value, Timeout)
+    assert caught.value.may_have_applied is False
+
+
+def test_error_read_timeout_wrapped_by_urllib3_retry_is_still_slow(client, api):
+    # urllib3's Retry turns a retried method's read timeout into MaxRetryError, which
+    # requests raises as a ConnectionError: the cause decides, not the wrapper.
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    reason = ReadTimeoutError(None, "/v1/customers", "Read timed out.")
+    api.get(CUSTOMERS, body=requests.ConnectionError(MaxRetryError(None, "/", reason)))
+
+    with pytest.raises(Timeout):
+        client.list_customers()
 
 
 def test_error_requests_connection_error_becomes_connection_failed(client, api):
