@@ -44,12 +44,6 @@ def make_customer(**fields) -> Customer:
     return Customer.from_api(data)
 
 
-def as_read(error):
-    """`error` as the client raises it for a GET: a failed read changed nothing."""
-    error.may_have_applied = False
-    return error
-
-
 class FakeClient:
     """Answers from canned values and counts calls per method."""
 

@@ -1,40 +1,31 @@
 from __future__ import annotations
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from django.test import Client
 from django.urls import reverse
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from customers.forms import CustomerForm, metadata_text
 from customers.voucherify import (
-    ConnectionFailed,
     NotFound,
-    RateLimited,
-    ServerError,
     Timeout,
     ValidationFailed,
     get_client,
 )
 from dashboard.models import AuditEntry
+from tests import api_errors
+from tests.api_errors import WRITE_NOT_APPLIED
 from tests.customers.pages_support import (
     CID,
     HTMX,
     SANDBOX,
-    as_read,
     make_customer,
     raising,
 )
 
-# Failures after which nothing was written.
-FAILURES = [
-    (RateLimited("Too many", status=429, retry_after=3), 429, "Voucherify is busy"),
-    (ConnectionFailed("refused"), 503, "Voucherify is unreachable"),
-    (ServerError("Unavailable", status=503), 502, "Voucherify had a problem"),
-]
-# A failed read changed nothing, even a slow one (the client clears `may_have_applied`).
-READ_FAILURES = [*FAILURES, (as_read(Timeout("read timeout")), 504, "Voucherify is slow")]
+FAILURES = WRITE_NOT_APPLIED
+# The re-read before a write: no 404 here (tested apart), a slow one wrote nothing.
+READ_FAILURES = [case for case in api_errors.READ_FAILURES if case[1] != 404]
 
 
 @pytest.fixture
@@ -71,8 +62,8 @@ def create_post(**fields) -> dict:
 
 
 def input_value(page: str, name: str) -> str | None:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    return match.group(1) if match else None
+    node = HTMLParser(page).css_first(f'input[name="{name}"]')
+    return None if node is None else node.attributes.get("value")
 
 
 # --- create --------------------------------------------------------------------------------
@@ -304,7 +295,7 @@ def test_metadata_row_htmx_returns_one_empty_row(support):
     assert response.status_code == 200
     assert page.count('class="kv-row"') == 1
     assert "<html" not in page
-    token = re.search(r'name="meta_row" value="([0-9a-f]+)"', page).group(1)
+    token = HTMLParser(page).css_first('input[name="meta_row"]').attributes["value"]
     assert f'name="meta_key_{token}"' in page and f'name="meta_value_{token}"' in page
 
 
@@ -327,35 +318,10 @@ def test_metadata_row_without_edit_permission_is_forbidden(client_for):
     assert client_for("marketing").get(reverse("customers:metadata_row")).status_code == 403
 
 
-class _Buttons(HTMLParser):
-    """The buttons inside the form posting to `action`, as attribute dicts, with their text."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__()
-        self.action = action
-        self.in_form = False
-        self.buttons: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form" and attributes.get("action") == self.action:
-            self.in_form = True
-        elif tag == "button" and self.in_form:
-            self.buttons.append({**attributes, "text": ""})
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.in_form = False
-
-    def handle_data(self, data):
-        if self.in_form and self.buttons and not self.buttons[-1]["text"]:
-            self.buttons[-1]["text"] = data.strip()
-
-
 def form_buttons(page: str, action: str) -> list[dict[str, str | None]]:
-    parser = _Buttons(action)
-    parser.feed(page)
-    return parser.buttons
+    """The buttons inside the form posting to `action`, as attribute dicts, with their text."""
+    form = HTMLParser(page).css_first(f'form[action="{action}"]')
+    return [{**button.attributes, "text": button.text(strip=True)} for button in form.css("button")]
 
 
 def test_customer_form_buttons_work_with_and_without_js(support, fake):
@@ -837,7 +803,8 @@ def test_customer_update_sandbox_edit_then_concurrent_change_then_save_anyway(su
     assert "<td>Name</td><td>Before</td><td>Theirs</td><td>Mine</td>" in text(response)
     assert client.get_customer(customer.id).name == "Theirs"
 
-    version = re.search(r'name="confirm_overwrite" value="([^"]+)"', text(response)).group(1)
+    button = HTMLParser(text(response)).css_first('button[name="confirm_overwrite"]')
+    version = button.attributes["value"]
     response = support.post(url, {**data, "confirm_overwrite": version})
 
     saved = client.get_customer(customer.id)

@@ -4,13 +4,13 @@ sandbox: concurrent saves, a write that times out after it was applied, a double
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 
 import pytest
 import requests
 from django.test import Client
 from django.urls import reverse
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from customers.forms import CustomerForm, metadata_text
 from customers.voucherify import get_client
@@ -37,7 +37,7 @@ def edit_post(customer, **changes) -> dict:
 
 
 def form_token(page: str) -> str:
-    return re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    return HTMLParser(page).css_first('input[name="form_token"]').attributes["value"]
 
 
 class Transport:
