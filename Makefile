@@ -42,7 +42,12 @@ seed: migrate
 	$(PY) manage.py seed_sandbox --if-empty
 	$(PY) manage.py create_demo_users --if-sandbox
 
+# One command, two processes: the job worker runs in the background beside the server and
+# stops with it (Ctrl-C reaches both; the trap covers any other way out).
 run: seed
+	$(PY) manage.py resume_jobs
+	$(PY) manage.py db_worker --no-reload --interval 0.5 & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: install-test

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "dashboard",
     "customers",
     "sandbox",
@@ -183,6 +185,28 @@ SANDBOX_BULK_RECORD_CAP = env.int("SANDBOX_BULK_RECORD_CAP", default=100)
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
 # Start the sandbox's background worker for async actions in this process.
 SANDBOX_WORKER = env.bool("SANDBOX_WORKER", default=True)
+
+# Background jobs (imports, bulk updates): django-tasks, on the database by default; its worker
+# is `manage.py db_worker` (make run starts it). See README for the Redis (RQ) backend.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Uploaded import files, kept until the job is deleted (they hold customer data: the erasure
+# scrub rewrites them). Several machines need a shared folder (or another storage) here.
+IMPORT_FILES_DIR = BASE_DIR / env.str("IMPORT_FILES_DIR", default="var/imports")
+# The largest CSV file accepted for import (bytes); files over IMPORT_PART_BYTES go in parts.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Voucherify takes at most 10 MB a request (10,485,760 bytes); parts stay under it.
+IMPORT_PART_BYTES = env.int("IMPORT_PART_BYTES", default=10_000_000)
+# API calls the preview may make to tell which rows create and which update customers.
+IMPORT_LOOKUP_BUDGET = env.int("IMPORT_LOOKUP_BUDGET", default=40)
+# A job with no progress for this long is flagged on its page (seconds).
+JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
+# A worker renews its lease on a job at least this often; past it the job is taken up again.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,

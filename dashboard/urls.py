@@ -13,6 +13,7 @@ urlpatterns = [
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
+    path("", include("customers.jobs_urls")),
 ]
 if settings.SANDBOX_SERVE_HTTP:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

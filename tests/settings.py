@@ -14,6 +14,7 @@ os.environ.setdefault("SANDBOX_DATABASE_URL", "sqlite://:memory:")
 os.environ["VOUCHERIFY_APP_ID"] = ""
 os.environ["VOUCHERIFY_APP_TOKEN"] = ""
 os.environ.setdefault("SANDBOX_WORKER", "false")
+os.environ.setdefault("IMPORT_FILES_DIR", tempfile.mkdtemp(prefix="imports-test-"))
 # A token of our own, so that the sandbox's HTTP API is served with DEBUG off (live server tests).
 os.environ.setdefault("SANDBOX_APP_TOKEN", "test-sandbox-token")
 

@@ -1,3 +1,5 @@
 """The dashboard's own records about customers, one module per page family (consents,
 data-subject requests, import jobs). Every model that holds customer data registers an
 erasure scrubber (`dashboard.erasure`) in its module."""
+
+from customers.models.imports import Chunk, FailedRow, Job, RateBudget  # noqa: F401

@@ -56,3 +56,14 @@ window.addEventListener("pageshow", () => {
     }
   }
 });
+
+// Live job status: every element marked data-poll asks for news about every 2 s, only while
+// the tab is visible (a hidden tab makes no requests); the server answers 204 while nothing
+// changed and a page without data-poll (status 286) at the end.
+const POLL_MS = 2000;
+function pollNow() {
+  if (document.visibilityState !== "visible" || !window.htmx) return;
+  document.querySelectorAll("[data-poll]").forEach((el) => window.htmx.trigger(el, "poll"));
+}
+setInterval(pollNow, POLL_MS);
+document.addEventListener("visibilitychange", pollNow);
