@@ -64,6 +64,7 @@ lint: install-test
 bench: install-test
 	$(PY) bench/pages.py
 	$(PY) bench/list_customers.py
+	$(PY) bench/import_preview.py
 
 clean:
 	rm -rf $(VENV) var *.sqlite3 *.sqlite3-*
