@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
-from typing import IO, Any
+from datetime import date, datetime
+from typing import IO, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import msgspec
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from customers.voucherify.dates import format_date
 from customers.voucherify.errors import (
     BadResponse,
     ConnectionFailed,
@@ -24,31 +26,37 @@ from customers.voucherify.errors import (
     error_from_status,
 )
 from customers.voucherify.multipart import MultipartFile
+from customers.voucherify.paging import (
+    CURSOR_ASCENDING_START,
+    CURSOR_DESCENDING_START,
+    ListRequest,
+    cursor_allowed,
+)
 from customers.voucherify.resources import (
     Activity,
     ActivityList,
     AsyncAction,
+    AsyncActionCreated,
     AsyncActionList,
     Consents,
     Customer,
     CustomerList,
     PermanentDeletion,
+    Resource,
     Segment,
+    SegmentList,
     SegmentRef,
+    decode,
 )
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "Customers-Dashboard"
 CONNECT_TIMEOUT = 3.05  # just above a multiple of 3 s, the TCP retransmission window
-# `starting_after` cursors of the JS SDK's scroll() (API_NOTES quirk 12).
-CURSOR_ASCENDING_START = "1970-01-01T00:00:00Z"
-CURSOR_DESCENDING_START = "2200-01-01T00:00:00Z"
-# The only orders the created_at cursor can walk without skipping anyone.
-CURSOR_ORDERS = frozenset({None, "created_at", "-created_at"})
 
 DateLike = datetime | date | str
 READS = frozenset({"GET", "HEAD"})  # a failed read changed nothing, whatever the error
+R = TypeVar("R", bound=Resource)
 
 
 def default_retry() -> Retry:
@@ -72,40 +80,29 @@ def default_retry() -> Retry:
     )
 
 
-def handle_response(response: requests.Response, *, expect_body: bool = True) -> Any:
+def handle_response(response: requests.Response, into: type[R] | None = None) -> R | None:
     """The one mapping from an answer to a result or an exception.
 
-    2xx: the JSON object (or None when `expect_body` is false, e.g. for 204s). Anything else:
-    the matching `VoucherifyError` subclass. A 2xx without the promised JSON is `BadResponse`.
+    2xx: the body decoded straight into `into` (None when no body is expected, e.g. for 204s).
+    Anything else: the matching `VoucherifyError` subclass. A 2xx without the promised JSON
+    object is `BadResponse`.
     """
     status = response.status_code
-    try:
-        body = response.json() if response.content else None
-    except ValueError:
-        body = None
-        malformed = True
-    else:
-        malformed = False
     if 200 <= status < 300:
-        if not expect_body:
+        if into is None:
             return None
-        if malformed or not isinstance(body, dict):
+        try:
+            return decode(response.content, into)
+        except msgspec.DecodeError as exc:  # ValidationError included: not a JSON object
             raise BadResponse(
                 "Voucherify answered with a body that is not the expected JSON object",
                 status=status,
-            )
-        return body
+            ) from exc
+    try:
+        body = msgspec.json.decode(response.content) if response.content else None
+    except msgspec.DecodeError:
+        body = None
     raise error_from_status(status, body, retry_after=response.headers.get("Retry-After"))
-
-
-def format_date(value: date) -> str:
-    """ISO 8601 for a query: datetimes in UTC with milliseconds and `Z` (naive ones are taken
-    as UTC), bare dates as `YYYY-MM-DD`."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return value.isoformat()
 
 
 def _query(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,8 +248,8 @@ class VoucherifyClient:
         json: Any = None,
         data: Any = None,
         headers: Mapping[str, str] | None = None,
-        expect_body: bool = True,
-    ) -> Any:
+        into: type[R] | None = None,
+    ) -> R | None:
         try:
             response = self.session.request(
                 method,
@@ -278,7 +275,7 @@ class VoucherifyClient:
             error.may_have_applied = error.may_have_applied and method not in READS
             raise error from exc
         try:
-            result = handle_response(response, expect_body=expect_body)
+            result = handle_response(response, into)
         except VoucherifyError as exc:
             exc.may_have_applied = exc.may_have_applied and method not in READS
             logger.debug(
@@ -292,11 +289,10 @@ class VoucherifyClient:
         logger.debug("voucherify %s %s -> %s", method, _loggable(path), response.status_code)
         return result
 
-    def _async_action_id(self, body: Mapping[str, Any]) -> str:
-        action_id = body.get("async_action_id")
-        if not isinstance(action_id, str) or not action_id:
+    def _async_action_id(self, created: AsyncActionCreated) -> str:
+        if not created.async_action_id:
             raise BadResponse("Voucherify did not return an async_action_id")
-        return action_id
+        return created.async_action_id
 
     # --- customers --------------------------------------------------------------------------
 
@@ -315,11 +311,22 @@ class VoucherifyClient:
         updated_at_after: DateLike | None = None,
         order: str | None = None,
         starting_after: DateLike | None = None,
+        ending_before: DateLike | None = None,
     ) -> CustomerList:
-        """GET /v1/customers. `page` stops at 99 in the API: use `iter_customers` beyond."""
+        """GET /v1/customers. `page` stops at 99 in the API: `starting_after` (a created_at)
+        goes on, or `iter_customers`. `ending_before` is not the API's: the page just before
+        that created_at, asked the other way round (see `ListRequest`).
+
+        The list knows the request it answered: its `pager` says where it stands."""
+        request = ListRequest(
+            limit=limit,
+            order=order,
+            page=page,
+            starting_after=starting_after,
+            ending_before=ending_before,
+        )
         params = {
-            "limit": limit,
-            "page": page,
+            **request.query(),
             "email": email,
             "name": name,
             "city": city,
@@ -328,10 +335,9 @@ class VoucherifyClient:
             "created_at[after]": created_at_after,
             "updated_at[before]": updated_at_before,
             "updated_at[after]": updated_at_after,
-            "order": order,
-            "starting_after": starting_after,
         }
-        return CustomerList.from_api(self._request("GET", "/v1/customers", params=params))
+        result = self._request("GET", "/v1/customers", params=params, into=CustomerList)
+        return result.answering(request)
 
     def iter_customers(
         self,
@@ -350,7 +356,7 @@ class VoucherifyClient:
         other `order` (updated_at, source_id) would skip customers, and raises `ValueError`
         here, before any request.
         """
-        if order not in CURSOR_ORDERS:
+        if not cursor_allowed(order):
             raise ValueError(
                 f"iter_customers walks the created_at cursor; order={order!r} would skip "
                 "customers (use created_at, -created_at or None)"
@@ -380,25 +386,25 @@ class VoucherifyClient:
 
     def get_customer(self, customer_id: str) -> Customer:
         path = _path("/v1/customers/{}", customer_id)
-        return Customer.from_api(self._request("GET", path))
+        return self._request("GET", path, into=Customer)
 
     def create_customer(self, data: Mapping[str, Any]) -> Customer:
         """POST /v1/customers: creates, or updates the customer matching `id`/`source_id`."""
-        return Customer.from_api(self._request("POST", "/v1/customers", json=dict(data)))
+        return self._request("POST", "/v1/customers", json=dict(data), into=Customer)
 
     def update_customer(self, customer_id: str, data: Mapping[str, Any]) -> Customer:
         """PUT /v1/customers/{id}: fields left out keep their values; source_id is immutable."""
         path = _path("/v1/customers/{}", customer_id)
-        return Customer.from_api(self._request("PUT", path, json=dict(data)))
+        return self._request("PUT", path, json=dict(data), into=Customer)
 
     def delete_customer(self, customer_id: str) -> None:
         path = _path("/v1/customers/{}", customer_id)
-        self._request("DELETE", path, expect_body=False)
+        self._request("DELETE", path)
 
     def customer_permanently_deletion(self, customer_id: str) -> PermanentDeletion:
         """POST with no body at all: erases the customer and every related record."""
         path = _path("/v1/customers/{}/permanent-deletion", customer_id)
-        return PermanentDeletion.from_api(self._request("POST", path))
+        return self._request("POST", path, into=PermanentDeletion)
 
     # --- activities -------------------------------------------------------------------------
 
@@ -429,7 +435,7 @@ class VoucherifyClient:
             "end_date": end_date,
         }
         path = _path("/v1/customers/{}/activities", customer_id)
-        return ActivityList.from_api(self._request("GET", path, params=params))
+        return self._request("GET", path, params=params, into=ActivityList)
 
     def list_customer_activity(
         self,
@@ -458,7 +464,7 @@ class VoucherifyClient:
             "type": type,
         }
         path = _path("/v1/customers/{}/activity", customer_id)
-        return ActivityList.from_api(self._request("GET", path, params=params))
+        return self._request("GET", path, params=params, into=ActivityList)
 
     def iter_customer_activity(
         self, customer_id: str, *, limit: int = 100, **filters: Any
@@ -481,60 +487,64 @@ class VoucherifyClient:
     def list_customer_segments(self, customer_id: str) -> tuple[SegmentRef, ...]:
         """Never 404s: for an unknown customer the API evaluates would-be segments (quirk 19)."""
         path = _path("/v1/customers/{}/segments", customer_id)
-        data = self._request("GET", path).get("data")
-        items = data if isinstance(data, list) else []
-        return tuple(SegmentRef.from_api(item) for item in items)
+        return self._request("GET", path, into=SegmentList).data
 
     def get_segment(self, segment_id: str) -> Segment:
         path = _path("/v1/segments/{}", segment_id)
-        return Segment.from_api(self._request("GET", path))
+        return self._request("GET", path, into=Segment)
 
     # --- consents (legacy endpoints, removed from the current spec) -------------------------
 
     def update_customers_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
         """`{consent_id: bool}`; the key `unsubscribed` opts the customer out of everything."""
         path = _path("/v1/customers/{}/consents", customer_id)
-        self._request("PUT", path, json=dict(consents), expect_body=False)
+        self._request("PUT", path, json=dict(consents))
 
     def list_consents(self) -> Consents:
-        return Consents.from_api(self._request("GET", "/v1/consents"))
+        return self._request("GET", "/v1/consents", into=Consents)
 
     # --- bulk and async ---------------------------------------------------------------------
 
     def import_customers_using_csv(self, file: IO[Any], filename: str = "customers.csv") -> str:
         """POST /v1/customers/importCSV, streaming `file`; returns the async action id."""
         body = MultipartFile(file, filename)
-        response = self._request(
+        created = self._request(
             "POST",
             "/v1/customers/importCSV",
             data=body,
             headers={"Content-Type": body.content_type},
+            into=AsyncActionCreated,
         )
-        return self._async_action_id(response)
+        return self._async_action_id(created)
 
     def update_customers_in_bulk(self, customers: Sequence[Mapping[str, Any]]) -> str:
         """POST /v1/customers/bulk/async: a JSON array of customers keyed by source_id."""
         body = [dict(customer) for customer in customers]
-        return self._async_action_id(self._request("POST", "/v1/customers/bulk/async", json=body))
+        created = self._request(
+            "POST", "/v1/customers/bulk/async", json=body, into=AsyncActionCreated
+        )
+        return self._async_action_id(created)
 
     def update_customers_metadata_in_bulk(
         self, source_ids: Sequence[str], metadata: Mapping[str, Any]
     ) -> str:
         """POST /v1/customers/metadata/async: the same metadata for every listed customer."""
         body = {"source_ids": list(source_ids), "metadata": dict(metadata)}
-        response = self._request("POST", "/v1/customers/metadata/async", json=body)
-        return self._async_action_id(response)
+        created = self._request(
+            "POST", "/v1/customers/metadata/async", json=body, into=AsyncActionCreated
+        )
+        return self._async_action_id(created)
 
     def get_async_action(self, async_action_id: str) -> AsyncAction:
         path = _path("/v1/async-actions/{}", async_action_id)
-        return AsyncAction.from_api(self._request("GET", path))
+        return self._request("GET", path, into=AsyncAction)
 
     def list_async_actions(
         self, *, limit: int | None = None, end_date: DateLike | None = None
     ) -> AsyncActionList:
         """GET /v1/async-actions (no `result` in the items; `end_date` may be a bare date)."""
         params = {"limit": limit, "end_date": end_date}
-        return AsyncActionList.from_api(self._request("GET", "/v1/async-actions", params=params))
+        return self._request("GET", "/v1/async-actions", params=params, into=AsyncActionList)
 
 
 __all__ = ["VoucherifyClient", "default_retry", "handle_response"]

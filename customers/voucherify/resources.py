@@ -1,87 +1,141 @@
-"""Typed, read-only views of what the Voucherify API returns.
+"""Typed, read-only views of what the Voucherify API returns, declared once as msgspec Structs.
 
-Every resource is a frozen dataclass built by `from_api(data)`. The builders are lenient on purpose
-(API_NOTES quirks 1-3, 6, 8, 24): the real API omits unset fields, sends `address: null`, leaves
-out `metadata` and `updated_at`, may return a partial `data_json`, and its async results changed
-shape over time. A missing key gives a neutral value (None, 0, {} or ()) instead of a KeyError.
+A response body is decoded from its bytes into these types in one pass (`decode`), with msgspec's
+lax mode (`"12"` and `12.0` are read as the integer 12). Every field has a default, since the
+real API omits unset fields and the SDKs drop every `required` (API_NOTES quirks 1, 24);
+unknown keys are ignored. A value that breaks its declared type (a count sent as `"x"`,
+`summary: null`, `address: "Main St"`) must not cost the page: msgspec has no declaration for
+"use the default when a value does not fit", so such a body takes a second, generic pass
+(`_fitted`) that keeps what fits and leaves the rest to its default. Valid bodies never pay it.
+
+msgspec rather than pydantic or dataclasses: one C pass from bytes to frozen objects, `UNSET`
+to keep "missing" apart from `null`, and plain Python classes that templates can read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
+import functools
+import math
+from datetime import date, datetime
+from typing import Annotated, Any, Self, TypeVar
 
-# --- lenient converters ---------------------------------------------------------------------
+import msgspec
+import msgspec.inspect as mi
+from msgspec import UNSET, UnsetType, field
 
+from customers.voucherify.dates import parse_date, parse_datetime
+from customers.voucherify.paging import ListRequest, Pager
 
-def _map(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
+# Timestamps are aware: a naive one fails here and is read as UTC by the lenient pass.
+Timestamp = Annotated[datetime, msgspec.Meta(tz=True)]
 
-
-def _seq(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+R = TypeVar("R", bound="Resource")
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
+class Resource(msgspec.Struct, frozen=True):
+    """Base of every resource: frozen, and built from API JSON by `from_api` or `decode`."""
+
+    @classmethod
+    def from_api(cls, data: Any) -> Self:
+        """The resource from already-parsed JSON (a dict), as leniently as `decode`."""
         try:
+            return msgspec.convert(data, cls, strict=False)
+        except msgspec.ValidationError:
+            return _fit_top(data, cls)
+
+
+def decode(content: bytes, into: type[R]) -> R:
+    """`into` from a JSON body. Raises `msgspec.DecodeError` (or its subclass
+    `ValidationError`) when the body is not JSON or not a JSON object."""
+    try:
+        return _decoder(into).decode(content)
+    except msgspec.ValidationError:
+        return _fit_top(msgspec.json.decode(content), into)
+
+
+@functools.cache
+def _decoder(into: type) -> msgspec.json.Decoder:
+    return msgspec.json.Decoder(into, strict=False)
+
+
+# --- the lenient pass -----------------------------------------------------------------------
+
+_NO_FIT = object()
+
+
+def _fit_top(data: Any, into: type[R]) -> R:
+    if not isinstance(data, dict):
+        raise msgspec.ValidationError(f"Expected a JSON object for {into.__name__}")
+    return _fitted(data, _type_info(into))
+
+
+@functools.cache
+def _type_info(into: type) -> mi.Type:
+    return mi.type_info(into)
+
+
+def _fitted(value: Any, info: mi.Type) -> Any:
+    """`value` as `info` declares it, or `_NO_FIT`. Structs, lists and dicts keep the parts
+    that fit (a field that does not fit keeps its default); numbers are read as old code read
+    them (`True` is 1, `12.7` is 12, `"x"` does not fit)."""
+    if isinstance(info, mi.UnionType):
+        for option in info.types:
+            fitted = _fitted(value, option)
+            if fitted is not _NO_FIT:
+                return fitted
+        return _NO_FIT
+    if isinstance(info, mi.StructType):
+        if not isinstance(value, dict):
+            return _NO_FIT
+        fields = {}
+        for spec in info.fields:
+            if spec.encode_name in value:
+                fitted = _fitted(value[spec.encode_name], spec.type)
+                if fitted is not _NO_FIT:
+                    fields[spec.name] = fitted
+        return info.cls(**fields)
+    if isinstance(info, mi.DictType):
+        if not isinstance(value, dict):
+            return _NO_FIT
+        pairs = ((_fitted(k, info.key_type), _fitted(v, info.value_type)) for k, v in value.items())
+        return {k: v for k, v in pairs if k is not _NO_FIT and v is not _NO_FIT}
+    if isinstance(info, mi.VarTupleType | mi.ListType):
+        if not isinstance(value, list):
+            return _NO_FIT
+        items = [x for x in (_fitted(v, info.item_type) for v in value) if x is not _NO_FIT]
+        return tuple(items) if isinstance(info, mi.VarTupleType) else items
+    return _fitted_scalar(value, info)
+
+
+def _fitted_scalar(value: Any, info: mi.Type) -> Any:
+    if isinstance(info, mi.AnyType):
+        return value
+    if isinstance(info, mi.NoneType):
+        return None if value is None else _NO_FIT
+    if isinstance(info, mi.StrType):
+        return value if isinstance(value, str) else _NO_FIT
+    if isinstance(info, mi.BoolType):
+        return value if isinstance(value, bool) else _NO_FIT
+    if isinstance(info, mi.IntType):
+        if isinstance(value, int | float) and math.isfinite(value):
             return int(value)
-        except ValueError:
-            return 0
-    return 0
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else _int(value)
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """An aware datetime from an ISO 8601 string (`Z` or offset); naive values are taken as UTC."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value:
         try:
-            parsed = datetime.fromisoformat(value)
+            return int(value) if isinstance(value, str) else _NO_FIT
         except ValueError:
-            return None
-    else:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def parse_date(value: Any) -> date | None:
-    """A date from `YYYY-MM-DD` (or the date part of a timestamp); anything else gives None."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+            return _NO_FIT
+    if isinstance(info, mi.DateTimeType):
+        parsed = parse_datetime(value)
+        return _NO_FIT if parsed is None else parsed
+    if isinstance(info, mi.DateType):
+        parsed = parse_date(value)
+        return _NO_FIT if parsed is None else parsed
+    return _NO_FIT  # a type JSON cannot give (the list's own request): keep the default
 
 
 # --- customers ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(Resource):
     line_1: str | None = None
     line_2: str | None = None
     city: str | None = None
@@ -89,50 +143,29 @@ class Address:
     postal_code: str | None = None
     country: str | None = None
 
-    @classmethod
-    def from_api(cls, data: Any) -> Address | None:
-        if not isinstance(data, Mapping):
-            return None
-        return cls(**{name: _str(data.get(name)) for name in cls.__dataclass_fields__})
-
     def to_api(self) -> dict[str, str | None]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return msgspec.structs.asdict(self)
 
 
-@dataclass(frozen=True)
-class OrdersSummary:
+class OrdersSummary(Resource):
     total_amount: int = 0
     total_count: int = 0
     average_amount: int = 0
     last_order_amount: int = 0
-    last_order_date: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Any) -> OrdersSummary:
-        data = _map(data)
-        return cls(
-            total_amount=_int(data.get("total_amount")),
-            total_count=_int(data.get("total_count")),
-            average_amount=_int(data.get("average_amount")),
-            last_order_amount=_int(data.get("last_order_amount")),
-            last_order_date=parse_datetime(data.get("last_order_date")),
-        )
+    last_order_date: Timestamp | None = None
 
 
-@dataclass(frozen=True)
-class GiftSummary:
+class GiftSummary(Resource):
     redeemed_amount: int = 0
     amount_to_go: int = 0
 
 
-@dataclass(frozen=True)
-class LoyaltyCardSummary:
+class LoyaltyCardSummary(Resource):
     redeemed_points: int = 0
     points_to_go: int = 0
 
 
-@dataclass(frozen=True)
-class RedemptionsSummary:
+class RedemptionsSummary(Resource):
     total_redeemed: int = 0
     total_failed: int = 0
     total_succeeded: int = 0
@@ -142,113 +175,43 @@ class RedemptionsSummary:
     gift: GiftSummary = field(default_factory=GiftSummary)
     loyalty_card: LoyaltyCardSummary = field(default_factory=LoyaltyCardSummary)
 
-    @classmethod
-    def from_api(cls, data: Any) -> RedemptionsSummary:
-        data = _map(data)
-        gift = _map(data.get("gift"))
-        card = _map(data.get("loyalty_card"))
-        counts = {
-            name: _int(data.get(name))
-            for name in (
-                "total_redeemed",
-                "total_failed",
-                "total_succeeded",
-                "total_rolled_back",
-                "total_rollback_failed",
-                "total_rollback_succeeded",
-            )
-        }
-        return cls(
-            **counts,
-            gift=GiftSummary(_int(gift.get("redeemed_amount")), _int(gift.get("amount_to_go"))),
-            loyalty_card=LoyaltyCardSummary(
-                _int(card.get("redeemed_points")), _int(card.get("points_to_go"))
-            ),
-        )
 
-
-@dataclass(frozen=True)
-class CustomerSummary:
+class CustomerSummary(Resource):
     orders: OrdersSummary = field(default_factory=OrdersSummary)
     redemptions: RedemptionsSummary = field(default_factory=RedemptionsSummary)
 
-    @classmethod
-    def from_api(cls, data: Any) -> CustomerSummary:
-        data = _map(data)
-        return cls(
-            orders=OrdersSummary.from_api(data.get("orders")),
-            redemptions=RedemptionsSummary.from_api(data.get("redemptions")),
-        )
 
-
-@dataclass(frozen=True)
-class LoyaltyCampaign:
+class LoyaltyCampaign(Resource):
     points: int = 0
     loyalty_tier: str | None = None
     referred_customers: int = 0
 
 
-@dataclass(frozen=True)
-class Loyalty:
+class Loyalty(Resource):
     points: int = 0
     referred_customers: int = 0
     # Keyed by campaign NAME, not id (API_NOTES quirk 4).
-    campaigns: dict[str, LoyaltyCampaign] = field(default_factory=dict)
-
-    @classmethod
-    def from_api(cls, data: Any) -> Loyalty:
-        data = _map(data)
-        campaigns = {
-            str(name): LoyaltyCampaign(
-                points=_int(_map(value).get("points")),
-                loyalty_tier=_str(_map(value).get("loyalty_tier")),
-                referred_customers=_int(_map(value).get("referred_customers")),
-            )
-            for name, value in _map(data.get("campaigns")).items()
-        }
-        return cls(
-            points=_int(data.get("points")),
-            referred_customers=_int(data.get("referred_customers")),
-            campaigns=campaigns,
-        )
+    campaigns: dict[str, LoyaltyCampaign] = {}
 
 
-@dataclass(frozen=True)
-class Referral:
+class Referral(Resource):
     campaign_id: str | None = None
     referrer_id: str | None = None
     related_object_id: str | None = None
     related_object_type: str | None = None
-    date: datetime | None = None
+    date: Timestamp | None = None
 
 
-@dataclass(frozen=True)
-class Referrals:
+class Referrals(Resource):
     total: int = 0
     campaigns: tuple[Referral, ...] = ()
-
-    @classmethod
-    def from_api(cls, data: Any) -> Referrals:
-        data = _map(data)
-        campaigns = tuple(
-            Referral(
-                campaign_id=_str(item.get("campaign_id")),
-                referrer_id=_str(item.get("referrer_id")),
-                related_object_id=_str(item.get("related_object_id")),
-                related_object_type=_str(item.get("related_object_type")),
-                date=parse_datetime(item.get("date")),
-            )
-            for item in map(_map, _seq(data.get("campaigns")))
-        )
-        return cls(total=_int(data.get("total")), campaigns=campaigns)
 
 
 BASE_FIELDS = ("name", "description", "email", "phone", "birthdate", "address", "metadata")
 
 
-@dataclass(frozen=True)
-class Customer:
-    id: str | None
+class Customer(Resource):
+    id: str | None = None
     source_id: str | None = None
     name: str | None = None
     description: str | None = None
@@ -256,44 +219,24 @@ class Customer:
     phone: str | None = None
     birthdate: date | None = None
     birthday: date | None = None
-    address: Address | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    # None: never set (`address: null`, quirk 1); UNSET: this answer does not carry it (the
+    # unconfirmed_customer shape, quirk 6). Both are false, and "no address" to a form.
+    address: Address | UnsetType | None = UNSET
+    metadata: dict[str, Any] = {}
     summary: CustomerSummary = field(default_factory=CustomerSummary)
     loyalty: Loyalty = field(default_factory=Loyalty)
     referrals: Referrals = field(default_factory=Referrals)
-    system_metadata: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    system_metadata: dict[str, Any] = {}
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
     # "customer", or e.g. "unconfirmed_customer" in the double opt-in flow (quirk 6).
     object: str = "customer"
-
-    @classmethod
-    def from_api(cls, data: Any) -> Customer:
-        data = _map(data)
-        return cls(
-            id=_str(data.get("id")),
-            source_id=_str(data.get("source_id")),
-            name=_str(data.get("name")),
-            description=_str(data.get("description")),
-            email=_str(data.get("email")),
-            phone=_str(data.get("phone")),
-            birthdate=parse_date(data.get("birthdate")),
-            birthday=parse_date(data.get("birthday")),
-            address=Address.from_api(data.get("address")),
-            metadata=_map(data.get("metadata")),
-            summary=CustomerSummary.from_api(data.get("summary")),
-            loyalty=Loyalty.from_api(data.get("loyalty")),
-            referrals=Referrals.from_api(data.get("referrals")),
-            system_metadata=_map(data.get("system_metadata")),
-            created_at=parse_datetime(data.get("created_at")),
-            updated_at=parse_datetime(data.get("updated_at")),
-            object=_str(data.get("object")) or "customer",
-        )
 
     @property
     def unsubscribed(self) -> bool:
         """The global opt-out (`system_metadata.consents.unsubscribed`)."""
-        return _map(self.system_metadata.get("consents")).get("unsubscribed") is True
+        consents = self.system_metadata.get("consents")
+        return isinstance(consents, dict) and consents.get("unsubscribed") is True
 
     def base_fields(self) -> dict[str, Any]:
         """The CustomerBase fields as API JSON: what a form edits and a diff compares."""
@@ -308,312 +251,246 @@ class Customer:
         }
 
 
-@dataclass(frozen=True)
-class CustomerList:
-    customers: tuple[Customer, ...]
-    total: int
+class CustomerList(Resource):
+    customers: tuple[Customer, ...] = ()
+    total: int = 0
     has_more: bool | None = None
+    # The ListRequest answered, set by the client (`answering`); no JSON carries it. Typed
+    # Any: msgspec cannot declare a dataclass holding `datetime | str` (two str-like types).
+    request: Any = field(default=None, name="__request__")
 
-    @classmethod
-    def from_api(cls, data: Any) -> CustomerList:
-        data = _map(data)
-        has_more = data.get("has_more")
-        return cls(
-            customers=tuple(Customer.from_api(item) for item in _seq(data.get("customers"))),
-            total=_int(data.get("total")),
-            has_more=has_more if isinstance(has_more, bool) else None,
-        )
+    @property
+    def pager(self) -> Pager:
+        """Where this page stands in the list: page numbers to 99, then the cursor."""
+        request = self.request if isinstance(self.request, ListRequest) else ListRequest()
+        return Pager.for_customers(request, self)
+
+    def answering(self, request: ListRequest) -> CustomerList:
+        """This answer as the answer to `request`: rows in its order, and the request kept."""
+        rows = self.customers[::-1] if request.backward else self.customers
+        return msgspec.structs.replace(self, customers=rows, request=request)
 
 
-@dataclass(frozen=True)
-class PermanentDeletion:
-    id: str | None
-    created_at: datetime | None = None
+class PermanentDeletion(Resource):
+    id: str | None = None
+    created_at: Timestamp | None = None
     related_object_id: str | None = None
     related_object: str | None = None
     status: str | None = None
     # Counts of deleted related records; may be partial (quirk 3).
-    data_json: dict[str, int] = field(default_factory=dict)
+    data_json: dict[str, int] = {}
     object: str | None = None
-
-    @classmethod
-    def from_api(cls, data: Any) -> PermanentDeletion:
-        data = _map(data)
-        return cls(
-            id=_str(data.get("id")),
-            created_at=parse_datetime(data.get("created_at")),
-            related_object_id=_str(data.get("related_object_id")),
-            related_object=_str(data.get("related_object")),
-            status=_str(data.get("status")),
-            data_json={str(k): _int(v) for k, v in _map(data.get("data_json")).items()},
-            object=_str(data.get("object")),
-        )
 
 
 # --- activities -----------------------------------------------------------------------------
 
 _NESTED_ACTIVITY_KEYS = frozenset({"data", "event_source"})
+# `address` and `metadata` compare key by key, as the audit log shows them.
+_NESTED_FIELDS = frozenset({"address", "metadata"})
 
 
-@dataclass(frozen=True)
-class Activity:
-    id: str | None
+class Activity(Resource):
+    id: str | None = None
     type: str | None = None
-    created_at: datetime | None = None
+    created_at: Timestamp | None = None
     group_id: str | None = None
-    channel: str | None = None
-    # The event payload, e.g. {"customer": {...}} or {"customer": {...}, "segment": {...}}.
-    data: dict[str, Any] = field(default_factory=dict)
+    # Any `type`, also ones the contract does not list (customer.consents.given...): the
+    # payload stays JSON and is read through the properties below.
+    body: dict[str, Any] = field(default_factory=dict, name="data")
 
-    @classmethod
-    def from_api(cls, data: Any) -> Activity:
-        data = _map(data)
-        raw = _map(data.get("data"))
-        # The spec nests the payload as data.data next to data.event_source (quirk 20); accept
-        # the flat form too, since no real sample confirms the nesting.
-        if isinstance(raw.get("data"), Mapping) and set(raw) <= _NESTED_ACTIVITY_KEYS:
-            payload = _map(raw["data"])
+    @property
+    def data(self) -> dict[str, Any]:
+        """The event payload, e.g. {"customer": {...}} or {"customer": ..., "segment": ...}.
+
+        The spec nests it as data.data next to data.event_source (quirk 20); the flat form is
+        accepted too, since no real sample confirms the nesting."""
+        nested = self.body.get("data")
+        if isinstance(nested, dict) and self.body.keys() <= _NESTED_ACTIVITY_KEYS:
+            return nested
+        return {k: v for k, v in self.body.items() if k != "event_source"}
+
+    @property
+    def channel(self) -> str | None:
+        source = self.body.get("event_source")
+        channel = source.get("channel") if isinstance(source, dict) else None
+        return channel if isinstance(channel, str) else None
+
+    @property
+    def segment_name(self) -> str | None:
+        """The segment entered or left (customer.segment.entered/left)."""
+        segment = self.data.get("segment")
+        name = segment.get("name") if isinstance(segment, dict) else None
+        return name if isinstance(name, str) else None
+
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """`(field, before, after)` of a customer.updated event, when its payload says.
+
+        The payload is the customer after the change; a previous state only comes with some
+        sources (`previous_attributes`, or a `changes` map of `{field: {"old", "new"}}` /
+        `[old, new]`). Without one there is nothing to show."""
+        if self.type != "customer.updated":
+            return []
+        data = self.data
+        changes = data.get("changes")
+        if isinstance(changes, dict):
+            rows = []
+            for name, change in sorted(changes.items()):
+                if isinstance(change, dict):
+                    rows.append((name, change.get("old"), change.get("new")))
+                elif isinstance(change, list) and len(change) == 2:
+                    rows.append((name, change[0], change[1]))
+            return rows
+        previous, customer = data.get("previous_attributes"), data.get("customer")
+        if isinstance(previous, dict) and isinstance(customer, dict):
+            before, after = _flatten(previous), _flatten(customer)
+            return [(name, before[name], after.get(name)) for name in sorted(before)]
+        return []
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _NESTED_FIELDS and isinstance(value, dict | None):
+            flat.update({f"{key}.{sub}": sub_value for sub, sub_value in (value or {}).items()})
         else:
-            payload = {k: v for k, v in raw.items() if k != "event_source"}
-        return cls(
-            id=_str(data.get("id")),
-            type=_str(data.get("type")),
-            created_at=parse_datetime(data.get("created_at")),
-            group_id=_str(data.get("group_id")),
-            channel=_str(_map(raw.get("event_source")).get("channel")),
-            data=payload,
-        )
+            flat[key] = value
+    return flat
 
 
-@dataclass(frozen=True)
-class ActivityList:
-    activities: tuple[Activity, ...]
+class ActivityList(Resource):
+    activities: tuple[Activity, ...] = field(default=(), name="data")
     total: int | None = None
     has_more: bool = False
     more_starting_after: str | None = None
-
-    @classmethod
-    def from_api(cls, data: Any) -> ActivityList:
-        data = _map(data)
-        return cls(
-            activities=tuple(Activity.from_api(item) for item in _seq(data.get("data"))),
-            total=_opt_int(data.get("total")),
-            has_more=data.get("has_more") is True,
-            more_starting_after=_str(data.get("more_starting_after")),
-        )
 
 
 # --- segments -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SegmentRef:
-    id: str | None
+class SegmentRef(Resource):
+    id: str | None = None
     name: str | None = None
 
-    @classmethod
-    def from_api(cls, data: Any) -> SegmentRef:
-        data = _map(data)
-        return cls(id=_str(data.get("id")), name=_str(data.get("name")))
+
+class SegmentList(Resource):
+    data: tuple[SegmentRef, ...] = ()
 
 
-@dataclass(frozen=True)
-class Segment:
-    id: str | None
+class Segment(Resource):
+    id: str | None = None
     name: str | None = None
     type: str | None = None
     filter: dict[str, Any] | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
     object: str | None = None
-
-    @classmethod
-    def from_api(cls, data: Any) -> Segment:
-        data = _map(data)
-        raw_filter = data.get("filter")
-        return cls(
-            id=_str(data.get("id")),
-            name=_str(data.get("name")),
-            type=_str(data.get("type")),
-            filter=dict(raw_filter) if isinstance(raw_filter, Mapping) else None,
-            created_at=parse_datetime(data.get("created_at")),
-            updated_at=parse_datetime(data.get("updated_at")),
-            object=_str(data.get("object")),
-        )
 
 
 # --- consents -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Consent:
-    id: str | None
+class Consent(Resource):
+    id: str | None = None
     name: str | None = None
     description: str | None = None
     category: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Any) -> Consent:
-        data = _map(data)
-        return cls(
-            id=_str(data.get("id")),
-            name=_str(data.get("name")),
-            description=_str(data.get("description")),
-            category=_str(data.get("category")),
-            created_at=parse_datetime(data.get("created_at")),
-            updated_at=parse_datetime(data.get("updated_at")),
-        )
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
 
 
-@dataclass(frozen=True)
-class ConsentGroup:
-    id: str | None
+class ConsentGroup(Resource):
+    id: str | None = None
     name: str | None = None
     description: str | None = None
     consents: tuple[str, ...] = ()
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-    @classmethod
-    def from_api(cls, data: Any) -> ConsentGroup:
-        data = _map(data)
-        return cls(
-            id=_str(data.get("id")),
-            name=_str(data.get("name")),
-            description=_str(data.get("description")),
-            consents=tuple(c for c in _seq(data.get("consents")) if isinstance(c, str)),
-            created_at=parse_datetime(data.get("created_at")),
-            updated_at=parse_datetime(data.get("updated_at")),
-        )
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
 
 
-@dataclass(frozen=True)
-class Consents:
-    groups: tuple[ConsentGroup, ...] = ()
-    consents: tuple[Consent, ...] = ()
+class _GroupPage(Resource):
+    data: tuple[ConsentGroup, ...] = ()
 
-    @classmethod
-    def from_api(cls, data: Any) -> Consents:
-        data = _map(data)
-        groups = _seq(_map(data.get("groups")).get("data"))
-        consents = _seq(_map(data.get("consents")).get("data"))
-        return cls(
-            groups=tuple(ConsentGroup.from_api(item) for item in groups),
-            consents=tuple(Consent.from_api(item) for item in consents),
-        )
+
+class _ConsentPage(Resource):
+    data: tuple[Consent, ...] = ()
+
+
+class Consents(Resource):
+    """`GET /v1/consents`: `{groups: {data: [...]}, consents: {data: [...]}}`, unwrapped."""
+
+    group_page: _GroupPage = field(default_factory=_GroupPage, name="groups")
+    consent_page: _ConsentPage = field(default_factory=_ConsentPage, name="consents")
+
+    @property
+    def groups(self) -> tuple[ConsentGroup, ...]:
+        return self.group_page.data
+
+    @property
+    def consents(self) -> tuple[Consent, ...]:
+        return self.consent_page.data
 
 
 # --- async actions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FailedRow:
-    row: int | None
-    source_id: str | None
-    reason: str | None
+class FailedRow(Resource):
+    row: int | None = None
+    source_id: str | None = None
+    reason: str | None = None
 
 
-@dataclass(frozen=True)
-class ImportCsvResult:
+class ImportCsvResult(Resource):
     message: str | None = None
     done_count: int = 0
-    failed_count: int = 0
+    failed_count: int | UnsetType = UNSET
     failed: tuple[FailedRow, ...] = ()
 
-    @classmethod
-    def from_api(cls, data: Any) -> ImportCsvResult:
-        data = _map(data)
-        failed = tuple(
-            FailedRow(
-                row=_opt_int(item.get("row")),
-                source_id=_str(item.get("source_id")),
-                reason=_str(item.get("reason")),
-            )
-            for item in map(_map, _seq(data.get("failed")))
-        )
-        return cls(
-            message=_str(data.get("message")),
-            done_count=_int(data.get("done_count")),
-            failed_count=_int(data.get("failed_count", len(failed))),
-            failed=failed,
-        )
+    def __post_init__(self) -> None:
+        # Older results leave the count out: it is the number of rows listed.
+        if self.failed_count is UNSET:
+            msgspec.structs.force_setattr(self, "failed_count", len(self.failed))
 
 
-@dataclass(frozen=True)
-class BulkError:
+class BulkError(Resource):
     message: str | None = None
     details: str | None = None
     key: str | None = None
     source_id: str | None = None
 
 
-@dataclass(frozen=True)
-class BulkRecord:
+class BulkRecord(Resource):
     """One row of the pre-2024-08 result shape: `results[{source_id, found, updated}]`."""
 
-    source_id: str | None
-    found: bool
-    updated: bool
+    source_id: str | None = None
+    found: bool = False
+    updated: bool = False
 
 
-@dataclass(frozen=True)
-class BulkUpdateResult:
+class BulkUpdateResult(Resource):
     done_count: int = 0
-    failed_count: int = 0
+    failed_count: int | UnsetType = UNSET
     reports: tuple[str, ...] = ()
-    reports_available_till: datetime | None = None
+    reports_available_till: Timestamp | None = None
     errors: tuple[BulkError, ...] = ()
     results: tuple[BulkRecord, ...] = ()
 
-    @classmethod
-    def from_api(cls, data: Any) -> BulkUpdateResult:
-        data = _map(data)
-        errors = tuple(
-            BulkError(
-                message=_str(item.get("message")),
-                details=_str(item.get("details")),
-                key=_str(item.get("key")),
-                source_id=_str(item.get("source_id")),
-            )
-            for item in map(_map, _seq(data.get("errors")))
-        )
-        results = tuple(
-            BulkRecord(
-                source_id=_str(item.get("source_id")),
-                found=item.get("found") is True,
-                updated=item.get("updated") is True,
-            )
-            for item in map(_map, _seq(data.get("results")))
-        )
-        return cls(
-            done_count=_int(data.get("done_count")),
-            failed_count=_int(data.get("failed_count", len(errors))),
-            reports=tuple(r for r in _seq(data.get("reports")) if isinstance(r, str)),
-            reports_available_till=parse_datetime(data.get("reports_available_till")),
-            errors=errors,
-            results=results,
-        )
+    def __post_init__(self) -> None:
+        # Results before 2024-08 had no count: it is the number of errors listed.
+        if self.failed_count is UNSET:
+            msgspec.structs.force_setattr(self, "failed_count", len(self.errors))
 
 
-@dataclass(frozen=True)
-class MessageResult:
+class MessageResult(Resource):
     """`{message, done_count}`: metadata key purges, voucher generation and the like."""
 
     message: str | None = None
     done_count: int = 0
 
-    @classmethod
-    def from_api(cls, data: Any) -> MessageResult:
-        data = _map(data)
-        return cls(message=_str(data.get("message")), done_count=_int(data.get("done_count")))
-
 
 AsyncResult = ImportCsvResult | BulkUpdateResult | MessageResult | dict[str, Any]
 
 # Dotted type names (quirk 9). Types not listed keep their result as a plain dict.
-RESULT_TYPES: dict[str, Any] = {
+RESULT_TYPES: dict[str, type[Resource]] = {
     "CUSTOMERS.IMPORT_CSV": ImportCsvResult,
     "CUSTOMERS.BULK_UPDATE": BulkUpdateResult,
     "CUSTOMERS.METADATA_UPDATE": BulkUpdateResult,
@@ -621,56 +498,39 @@ RESULT_TYPES: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class AsyncAction:
-    id: str | None
+class AsyncAction(Resource):
+    id: str | None = None
     type: str | None = None
     status: str | None = None
     operation_status: str | None = None
     progress: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
     request_id: str | None = None
     processing_time: int | None = None
-    result: AsyncResult | None = None
+    # Its shape depends on `type` (quirks 8, 9), which JSON gives beside it, not inside it:
+    # no tagged union says that, so the JSON object is kept and `result` reads it by type.
+    raw_result: dict[str, Any] | None = field(default=None, name="result")
 
-    @classmethod
-    def from_api(cls, data: Any) -> AsyncAction:
-        data = _map(data)
-        kind = _str(data.get("type"))
-        raw_result = data.get("result")
-        result: AsyncResult | None = None
-        if isinstance(raw_result, Mapping):
-            builder = RESULT_TYPES.get(kind or "")
-            result = builder.from_api(raw_result) if builder else dict(raw_result)
-        return cls(
-            id=_str(data.get("id")),
-            type=kind,
-            status=_str(data.get("status")),
-            operation_status=_str(data.get("operation_status")),
-            progress=_int(data.get("progress")),
-            created_at=parse_datetime(data.get("created_at")),
-            updated_at=parse_datetime(data.get("updated_at")),
-            request_id=_str(data.get("request_id")),
-            processing_time=_opt_int(data.get("processing_time")),
-            result=result,
-        )
+    @property
+    def result(self) -> AsyncResult | None:
+        """The result typed by `type`; a plain dict for types not listed in RESULT_TYPES."""
+        if self.raw_result is None:
+            return None
+        kind = RESULT_TYPES.get(self.type or "")
+        return kind.from_api(self.raw_result) if kind else self.raw_result
 
     @property
     def finished(self) -> bool:
         return self.status in ("DONE", "FAILED")
 
 
-@dataclass(frozen=True)
-class AsyncActionList:
-    async_actions: tuple[AsyncAction, ...]
+class AsyncActionList(Resource):
+    async_actions: tuple[AsyncAction, ...] = ()
     has_more: bool | None = None
 
-    @classmethod
-    def from_api(cls, data: Any) -> AsyncActionList:
-        data = _map(data)
-        has_more = data.get("has_more")
-        return cls(
-            async_actions=tuple(AsyncAction.from_api(i) for i in _seq(data.get("async_actions"))),
-            has_more=has_more if isinstance(has_more, bool) else None,
-        )
+
+class AsyncActionCreated(Resource):
+    """The 202 answer of an import or bulk update."""
+
+    async_action_id: str | None = None

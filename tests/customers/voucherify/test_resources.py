@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import msgspec
 import pytest
 
 from customers.voucherify.resources import (
@@ -17,9 +19,11 @@ from customers.voucherify.resources import (
     Customer,
     CustomerList,
     ImportCsvResult,
+    MessageResult,
     PermanentDeletion,
     Segment,
     SegmentRef,
+    decode,
     parse_date,
     parse_datetime,
 )
@@ -190,8 +194,34 @@ def test_customer_base_fields_without_address_or_birthdate():
     assert fields["metadata"] == {}
 
 
-def test_address_not_a_mapping_gives_none():
-    assert Address.from_api("Main St") is None
+def test_customer_address_not_a_mapping_gives_no_address():
+    customer = Customer.from_api({"id": "c", "address": "Main St", "name": "Ann"})
+
+    assert not customer.address
+    assert customer.base_fields()["address"] is None
+    assert customer.name == "Ann"  # the rest of the customer is kept
+
+
+def test_customer_address_null_is_none_and_missing_is_unset():
+    assert Customer.from_api({"id": "c", "address": None}).address is None
+    missing = Customer.from_api({"object": "unconfirmed_customer", "email": "a@example.com"})
+    assert missing.address is msgspec.UNSET
+    assert missing.base_fields()["address"] is None
+
+
+def test_address_with_null_parts_is_kept_as_stored():
+    # Quirk 2: a bulk update with nulls leaves {city: null, country: null}, not null.
+    customer = Customer.from_api({"address": {"city": None, "country": None}})
+
+    assert isinstance(customer.address, Address)
+    assert customer.address.to_api() == dict.fromkeys(
+        ("line_1", "line_2", "city", "state", "postal_code", "country")
+    )
+
+
+def test_resource_from_something_that_is_not_an_object_raises():
+    with pytest.raises(msgspec.ValidationError):
+        Address.from_api("Main St")
 
 
 def test_customer_list_has_more_absent_is_none():
@@ -414,3 +444,164 @@ def test_contract_success_examples_parse_into_resources(operation, example):
         assert parsed.id == example["id"]
     if "created_at" in example:
         assert parsed.created_at == parse_datetime(example["created_at"])
+
+
+# --- decoding from the response bytes -------------------------------------------------------
+
+
+def test_decode_body_bytes_gives_typed_resources():
+    body = json.dumps({"customers": [FRESH], "total": 1, "has_more": False}).encode()
+
+    listing = decode(body, CustomerList)
+
+    assert listing.customers == (Customer.from_api(FRESH),)
+    assert listing.customers[0].created_at == datetime(2024, 7, 23, 12, 27, 32, 926000, tzinfo=UTC)
+    assert listing.has_more is False
+
+
+def test_decode_one_wrong_value_keeps_every_other_customer():
+    broken = {**FRESH, "id": "cust_broken", "summary": {"orders": {"total_count": "many"}}}
+    body = json.dumps({"customers": [FRESH, broken, FRESH], "total": "3"}).encode()
+
+    listing = decode(body, CustomerList)
+
+    assert [c.id for c in listing.customers] == ["cust_fresh", "cust_broken", "cust_fresh"]
+    assert listing.customers[1].summary.orders.total_count == 0
+    assert listing.total == 3
+
+
+def test_decode_naive_timestamp_is_read_as_utc():
+    customer = decode(b'{"id": "c", "created_at": "2024-07-23T12:27:32"}', Customer)
+
+    assert customer.created_at == datetime(2024, 7, 23, 12, 27, 32, tzinfo=UTC)
+
+
+def test_decode_list_items_that_are_not_objects_are_left_out():
+    listing = decode(
+        b'{"customers": [{"id": "a"}, "b", null, {"id": "c"}], "total": 2}', CustomerList
+    )
+
+    assert [c.id for c in listing.customers] == ["a", "c"]
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"customer"', b"{not json", b""])
+def test_decode_body_that_is_not_a_json_object_raises(body):
+    with pytest.raises(msgspec.DecodeError):
+        decode(body, Customer)
+
+
+# --- activities: any type, payload nested or flat --------------------------------------------
+
+
+def test_activity_type_the_contract_does_not_list_is_kept():
+    activity = Activity.from_api(
+        {
+            "id": "evcus_3",
+            "type": "customer.consents.given",
+            "data": {"data": {"consents": [{"id": "cnst_1"}]}, "event_source": {"channel": "API"}},
+        }
+    )
+
+    assert activity.type == "customer.consents.given"
+    assert activity.data == {"consents": [{"id": "cnst_1"}]}
+    assert activity.segment_name is None
+    assert activity.changes() == []
+
+
+def test_activity_segment_name_from_nested_or_flat_payload():
+    nested = {"data": {"segment": {"id": "seg_1", "name": "VIP"}}, "event_source": {}}
+    flat = {"segment": {"id": "seg_1", "name": "VIP"}, "customer": {"id": "c"}}
+
+    for data in (nested, flat):
+        activity = Activity.from_api({"type": "customer.segment.entered", "data": data})
+        assert activity.segment_name == "VIP"
+    assert Activity.from_api({"data": {"segment": "VIP"}}).segment_name is None
+
+
+def test_activity_changes_from_a_changes_map_sorted_by_field():
+    activity = Activity.from_api(
+        {
+            "type": "customer.updated",
+            "data": {
+                "customer": {"name": "New"},
+                "changes": {"name": {"old": "Old", "new": "New"}, "email": ["a@x.io", "b@x.io"]},
+            },
+        }
+    )
+
+    assert activity.changes() == [("email", "a@x.io", "b@x.io"), ("name", "Old", "New")]
+
+
+def test_activity_changes_from_previous_attributes_per_metadata_key():
+    activity = Activity.from_api(
+        {
+            "type": "customer.updated",
+            "data": {
+                "data": {
+                    "customer": {"name": "Ann", "metadata": {"tier": "gold", "visits": 3}},
+                    "previous_attributes": {"metadata": {"tier": "silver"}},
+                }
+            },
+        }
+    )
+
+    assert activity.changes() == [("metadata.tier", "silver", "gold")]
+
+
+def test_activity_changes_only_for_customer_updated_with_a_previous_state():
+    changes = {"changes": {"name": {"old": "A", "new": "B"}}}
+
+    assert Activity.from_api({"type": "customer.created", "data": changes}).changes() == []
+    updated = {"type": "customer.updated", "data": {"customer": {"name": "B"}}}
+    assert Activity.from_api(updated).changes() == []
+
+
+# --- async results typed by their dotted type -----------------------------------------------
+
+
+def test_async_action_metadata_key_purge_is_a_message_result():
+    action = AsyncAction.from_api(
+        {
+            "type": "CUSTOMERS.METADATA_KEY_PURGE",
+            "result": {"message": "Updated 0 customers.", "done_count": 0},
+        }
+    )
+
+    assert action.result == MessageResult(message="Updated 0 customers.", done_count=0)
+
+
+def test_async_action_current_bulk_shape_counts_errors_when_no_count_is_sent():
+    action = decode(
+        json.dumps(
+            {
+                "type": "CUSTOMERS.METADATA_UPDATE",
+                "status": "DONE",
+                "result": {
+                    "done_count": 1,
+                    "errors": [{"message": "m", "key": "k", "source_id": "s1"}],
+                    "reports": ["https://reports.example/1.csv", 7],
+                    "reports_available_till": "2024-09-13T10:00:00.000Z",
+                },
+            }
+        ).encode(),
+        AsyncAction,
+    )
+
+    assert isinstance(action.result, BulkUpdateResult)
+    assert action.result.failed_count == 1
+    assert action.result.errors[0].source_id == "s1"
+    assert action.result.reports == ("https://reports.example/1.csv",)
+    assert action.finished is True
+
+
+def test_consents_groups_and_consents_are_unwrapped():
+    consents = Consents.from_api(
+        {
+            "groups": {"data": [{"id": "cnstgr_1", "consents": ["cnst_1", 2]}]},
+            "consents": {"data": [{"id": "cnst_1", "name": "Newsletter", "updated_at": None}]},
+        }
+    )
+
+    assert [g.consents for g in consents.groups] == [("cnst_1",)]
+    assert consents.consents[0].name == "Newsletter"
+    assert consents.consents[0].updated_at is None
