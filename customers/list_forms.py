@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from customers.voucherify.paging import cursor_allowed
 from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
 
@@ -19,10 +20,6 @@ ORDER_CHOICES = [
 ]
 LIMIT_CHOICES = [(10, "10"), (25, "25"), (50, "50"), (100, "100")]
 DEFAULT_LIMIT = 25
-MAX_PAGE = 99  # the API's cap (ParameterPage99); the created_at cursor goes further
-# The `starting_after` cursor compares created_at: it only pages orders by created_at.
-DESCENDING_CURSOR_ORDERS = ("", "-created_at")
-ASCENDING_CURSOR_ORDERS = ("created_at",)
 BROKEN_CURSOR = "Not a position in the list: the link was cut short or edited."
 POSITION_FIELDS = ("page", "starting_after", "ending_before")
 
@@ -71,11 +68,6 @@ class CustomerFilterForm(forms.Form):
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.FILTER_FIELDS]
 
-    def clean_page(self) -> int | None:
-        """A deep link past the API's cap shows its last page (99) rather than an error."""
-        page = self.cleaned_data.get("page")
-        return min(page, MAX_PAGE) if page else page
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for start, end in (
@@ -97,10 +89,7 @@ class CustomerFilterForm(forms.Form):
 
     @property
     def cursor_allowed(self) -> bool:
-        return (self.cleaned_data.get("order") or "") in (
-            *DESCENDING_CURSOR_ORDERS,
-            *ASCENDING_CURSOR_ORDERS,
-        )
+        return cursor_allowed(self.cleaned_data.get("order") or None)
 
     @property
     def has_filters(self) -> bool:
@@ -140,30 +129,15 @@ class CustomerFilterForm(forms.Form):
             if name not in ("order", "limit") and self.cleaned_data.get(name)
         ]
 
-    def list_request(self) -> tuple[dict[str, Any], bool]:
-        """The `list_customers` keywords for this page, and whether the result is reversed.
-
-        Page mode sends `page`; cursor mode sends `starting_after` and no `page` (the API
-        ignores or refuses both at once). `ending_before` ("Newer") asks for the page before
-        a cursor by flipping the order, so the rows come back reversed.
-        """
+    def list_request(self) -> dict[str, Any]:
+        """The `list_customers` keywords for this page: the filters and the position (a page,
+        or the `starting_after` / `ending_before` cursor; the client sends them)."""
         data = self.cleaned_data
-        params = {**self.filters(), "limit": data.get("limit") or DEFAULT_LIMIT}
-        if data.get("starting_after"):
-            params["starting_after"] = data["starting_after"]
-            if params.get("order") == "-created_at":
-                # The documented descending cursor is the default order, sent without `order`.
-                del params["order"]
-            return params, False
-        if data.get("ending_before"):
-            params["starting_after"] = data["ending_before"]
-            if (data.get("order") or "") in ASCENDING_CURSOR_ORDERS:
-                params.pop("order", None)
-            else:
-                params["order"] = "created_at"
-            return params, True
-        params["page"] = data.get("page") or 1
-        return params, False
+        request = {**self.filters(), "limit": data.get("limit") or DEFAULT_LIMIT}
+        for cursor in ("starting_after", "ending_before"):
+            if data.get(cursor):
+                return {**request, cursor: data[cursor]}
+        return {**request, "page": data.get("page") or 1}
 
 
 class CustomerSearchForm(forms.Form):

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from customers.voucherify import Timeout, VoucherifyError, get_client
+from customers.voucherify.paging import Pager
 from dashboard.audit_forms import AuditFilterForm
 from dashboard.http import render_page
 from dashboard.models import AuditEntry
@@ -60,7 +61,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = form.filter(AuditEntry.objects.all())
         page_obj = Paginator(entries, AUDIT_PAGE_SIZE).get_page(form.cleaned_data.get("page"))
         context.update(
-            page_obj=page_obj,
-            page_range=page_obj.paginator.get_elided_page_range(page_obj.number),
+            page_obj=page_obj, pager=Pager.numbered(page_obj.number, page_obj.paginator.num_pages)
         )
     return render_page(request, "dashboard/audit_log.html", context, partial="audit-table")

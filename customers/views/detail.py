@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 from customers.forms import ActivityFilterForm
 from customers.problems import render_api_problem
 from customers.voucherify import VoucherifyError, get_client
-from dashboard.audit import flatten
 from dashboard.http import render_page, wants_fragment
 
 ACTIVITY_PAGE_SIZE = 20
@@ -71,7 +70,7 @@ def customer_activities(request: HttpRequest, customer_id: str) -> TemplateRespo
         )
     except VoucherifyError as error:
         return render_api_problem(request, error, template, context, partial=partial)
-    context["activities"] = [_activity_row(activity) for activity in page.activities]
+    context["activities"] = page.activities
     if page.has_more and page.more_starting_after:
         context["more_url"] = f"{url}?{form.query(starting_after_id=page.more_starting_after)}"
     context["first_page_url"] = f"{url}?{form.query()}" if paging else None
@@ -90,38 +89,3 @@ def customer_segments(request: HttpRequest, customer_id: str) -> TemplateRespons
         return render_api_problem(request, error, template, context, partial="customer-segments")
     context["segments"] = segments
     return render_page(request, template, context, partial="customer-segments")
-
-
-def _activity_row(activity) -> dict:
-    """What the timeline shows for one event: the activity, its segment and what changed."""
-    data = activity.data or {}
-    segment = data.get("segment") if isinstance(data.get("segment"), dict) else None
-    return {
-        "activity": activity,
-        "segment_name": (segment or {}).get("name"),
-        "changes": _changes(data) if activity.type == "customer.updated" else [],
-    }
-
-
-def _changes(data: dict) -> list[tuple[str, object, object]]:
-    """`(field, before, after)` when the payload carries the previous values.
-
-    Voucherify's `customer.updated` payload is the customer after the change; a previous
-    state only comes with some sources (`previous_attributes`, or a `changes` map of
-    `{field: {"old", "new"}}` / `[old, new]`). Without one there is nothing to show.
-    """
-    changes = data.get("changes")
-    if isinstance(changes, dict):
-        rows = []
-        for name, change in sorted(changes.items()):
-            if isinstance(change, dict):
-                rows.append((name, change.get("old"), change.get("new")))
-            elif isinstance(change, list | tuple) and len(change) == 2:
-                rows.append((name, change[0], change[1]))
-        return rows
-    previous = data.get("previous_attributes")
-    customer = data.get("customer")
-    if isinstance(previous, dict) and isinstance(customer, dict):
-        before, after = flatten(previous), flatten(customer)
-        return [(name, before[name], after.get(name)) for name in sorted(before)]
-    return []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,20 +13,14 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers.export import customer_csv_response
-from customers.list_forms import (
-    ASCENDING_CURSOR_ORDERS,
-    MAX_PAGE,
-    CustomerFilterForm,
-    CustomerSearchForm,
-)
+from customers.list_forms import CustomerFilterForm, CustomerSearchForm
 from customers.problems import render_api_problem
-from customers.voucherify import NotFound, VoucherifyError, format_date, get_client
+from customers.voucherify import NotFound, VoucherifyError, get_client
 from dashboard.audit import record_export
 from dashboard.http import render_page
 
 TEMPLATE = "customers/customer_list.html"
 PARTIAL = "customer-table"
-PAGE_WINDOW = 3  # page links shown either side of the current page
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -59,55 +52,6 @@ def _search(request: HttpRequest, search: CustomerSearchForm) -> HttpResponse:
     return _redirect(request, reverse("customers:detail", args=[customer.id]))
 
 
-def _page_links(page: int, last: int) -> list[int | None]:
-    """Page numbers around `page`, with the first and last; None marks a gap."""
-    shown = sorted({1, last, *range(max(1, page - PAGE_WINDOW), min(last, page + PAGE_WINDOW) + 1)})
-    links: list[int | None] = []
-    for number in shown:
-        if links and number - (links[-1] or 0) > 1:
-            links.append(None)
-        links.append(number)
-    return links
-
-
-def _pagination(form: CustomerFilterForm, params: dict, result, customers: list) -> dict:
-    """What the pager shows: page numbers up to 99, then the created_at cursor."""
-    data = form.cleaned_data
-    limit = params["limit"]
-    ascending = (data.get("order") or "") in ASCENDING_CURSOR_ORDERS
-    first = customers[0].created_at if customers else None
-    last = customers[-1].created_at if customers else None
-    # "Older" follows the list in its own direction; "Newer" goes back. In ascending order
-    # the roles swap, and the links are named by what they lead to.
-    forward = format_date(last) if last else None
-    backward = format_date(first) if first else None
-    if "page" not in params:  # cursor mode
-        reversed_request = bool(data.get("ending_before"))
-        more = result.has_more is not False
-        return {
-            "mode": "cursor",
-            "forward": forward if (more or reversed_request) else None,
-            "backward": backward if (not reversed_request or more) else None,
-            "ascending": ascending,
-        }
-    page = params["page"]
-    pages = max(1, math.ceil(result.total / limit))
-    last_page = min(pages, MAX_PAGE)
-    beyond = page == MAX_PAGE and pages > MAX_PAGE
-    return {
-        "mode": "pages",
-        "page": page,
-        "pages": pages,
-        "last_page": last_page,
-        "links": _page_links(page, last_page),
-        "previous": page - 1 if page > 1 else None,
-        "next": page + 1 if page < last_page else None,
-        "forward": forward if beyond and form.cursor_allowed else None,
-        "capped": beyond and not form.cursor_allowed,
-        "ascending": ascending,
-    }
-
-
 @require_GET
 @permission_required("dashboard.view_customers", raise_exception=True)
 def customer_list(request: HttpRequest) -> HttpResponse:
@@ -119,17 +63,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "search": CustomerSearchForm()}
     if not form.is_valid():
         return render_page(request, TEMPLATE, context, partial=PARTIAL)
-    params, reverse_rows = form.list_request()
     try:
-        result = get_client().list_customers(**params)
+        result = get_client().list_customers(**form.list_request())
     except VoucherifyError as error:
         return render_api_problem(request, error, TEMPLATE, context, partial=PARTIAL)
-    customers = list(reversed(result.customers) if reverse_rows else result.customers)
-    context.update(
-        customers=customers,
-        total=result.total,
-        pagination=_pagination(form, params, result, customers),
-    )
+    context.update(customers=result.customers, total=result.total, pager=result.pager)
     return render_page(request, TEMPLATE, context, partial=PARTIAL)
 
 

@@ -8,6 +8,7 @@ import pytest
 import requests
 from responses import matchers
 
+from dashboard.models import AuditEntry
 from tests.customers.api_stubs import API, CUSTOMERS_URL, api, customer_json, list_json
 
 __all__ = ["api"]  # the fixture, imported for the tests below
@@ -255,6 +256,74 @@ def test_customer_list_page_99_ordered_by_source_id_explains_the_cap(support, ap
 
     assert hrefs(response, 'data-cursor="forward"') == []
     assert "The API pages up to 99" in response.content.decode()
+
+
+def position_of(response) -> str:
+    """The pager's position line, as text."""
+    html = response.content.decode()
+    line = re.search(r"<span[^>]*data-position>(.*?)</span>", html, re.S).group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", line)).strip()
+
+
+@pytest.mark.parametrize("page", ["1", "99"])
+def test_customer_list_past_99_pages_the_header_agrees_with_the_links(support, api, page):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(1), customer_json(2)], total=5000))
+
+    response = support.get(LIST, {"limit": "10", "page": page})
+
+    assert position_of(response) == f"page {page} of 100+; older by date"
+    numbers = re.findall(
+        r">(\d+)</(?:a|span)>", response.content.decode().split('class="pagination"')[1]
+    )
+    assert numbers[-1] == "99"
+
+
+def test_customer_list_past_99_pages_in_another_order_says_numbers_stop(support, api):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(1)], total=5000))
+
+    response = support.get(LIST, {"limit": "10", "page": "3", "order": "source_id"})
+
+    assert position_of(response) == "page 3 of 100+; numbered to 99"
+
+
+def test_customer_list_few_pages_header_counts_them(support, api):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(1)], total=120))
+
+    assert position_of(support.get(LIST, {"limit": "25", "page": "2"})) == "page 2 of 5"
+
+
+def test_customer_list_cursor_page_says_where_it_is(support, api):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(11), customer_json(12)], has_more=True))
+
+    older = support.get(LIST, {"limit": "10", "starting_after": "2024-05-01T10:00:00.000Z"})
+
+    assert position_of(older) == "customers created before 2024-05-01 10:00"
+    assert '<time datetime="2024-05-01T10:00:00+00:00">' in older.content.decode()
+
+
+def test_customer_list_newer_cursor_page_says_created_after(support, api):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(3), customer_json(2)], has_more=True))
+
+    newer = support.get(LIST, {"limit": "10", "ending_before": "2024-05-01T10:00:00.000Z"})
+
+    assert position_of(newer) == "customers created after 2024-05-01 10:00"
+
+
+def test_customer_list_and_audit_log_render_the_one_pager_template(support, client_for, api):
+    api.get(CUSTOMERS_URL, json=list_json([customer_json(1)], total=120))
+    AuditEntry.objects.bulk_create(
+        AuditEntry(username="sam", operation="update_customer", outcome="success")
+        for _ in range(120)
+    )
+
+    customers = support.get(LIST, {"limit": "25", "page": "2"})
+    audit = client_for("compliance").get("/audit/", {"page": "2"})
+
+    for response in (customers, audit):
+        used = [template.name for template in response.templates]
+        assert used.count("includes/_pagination.html") == 2  # the position and the links
+        assert response.content.decode().count('class="pagination"') == 1
+    assert position_of(audit) == "page 2 of 3"
 
 
 def test_customer_list_invalid_filters_show_errors_without_calling_the_api(support, api):
