@@ -60,11 +60,13 @@ lint: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Figures for the notes: API calls and server time per page, then the list call on 100,000 customers.
+# Figures for the notes: API calls and server time per page, then the list call on 100,000 customers,
+# then one list_customers(limit=100) call beside the official SDK parsing the same body.
 bench: install-test
 	$(PY) bench/pages.py
 	$(PY) bench/list_customers.py
 	$(PY) bench/import_preview.py
+	$(PY) bench/resources.py
 
 clean:
 	rm -rf $(VENV) var *.sqlite3 *.sqlite3-*
