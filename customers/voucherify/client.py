@@ -16,6 +16,7 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from customers.voucherify.dates import format_date
+from customers.voucherify.decoding import Resource, decode
 from customers.voucherify.errors import (
     BadResponse,
     ConnectionFailed,
@@ -42,11 +43,9 @@ from customers.voucherify.resources import (
     Customer,
     CustomerList,
     PermanentDeletion,
-    Resource,
     Segment,
     SegmentList,
     SegmentRef,
-    decode,
 )
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from responses import matchers
 
 from customers.export import neutralise
 from customers.list_forms import ORDER_CHOICES
-from customers.voucherify.resources import parse_datetime
+from customers.voucherify.dates import parse_datetime
 from dashboard.models import AuditEntry
 from tests.customers.api_stubs import CUSTOMERS_URL, api, customer_json, list_json
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import responses
 
-from customers.voucherify.resources import parse_datetime
+from customers.voucherify.dates import parse_datetime
 from tests.customers.voucherify.conftest import BASE_URL, ODD_ID, ODD_ID_QUOTED, query_of
 
 CUSTOMERS = f"{BASE_URL}/v1/customers"

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from customers.voucherify.dates import parse_date, parse_datetime
+from customers.voucherify.decoding import decode
 from customers.voucherify.resources import (
     Activity,
     ActivityList,
@@ -23,9 +25,6 @@ from customers.voucherify.resources import (
     PermanentDeletion,
     Segment,
     SegmentRef,
-    decode,
-    parse_date,
-    parse_datetime,
 )
 from tests.contract import contract_document, response_examples
 
@@ -605,3 +604,33 @@ def test_consents_groups_and_consents_are_unwrapped():
     assert [g.consents for g in consents.groups] == [("cnst_1",)]
     assert consents.consents[0].name == "Newsletter"
     assert consents.consents[0].updated_at is None
+
+
+def test_decode_wrong_values_in_a_list_body_keep_what_fits():
+    body = {
+        "customers": [{**FRESH, "metadata": {"tier": "gold", "tags": ["a"]}, "name": 7}],
+        "total": "about 3",
+        "has_more": "yes",
+        "__request__": {"page": 5},
+    }
+
+    listing = decode(json.dumps(body).encode(), CustomerList)
+
+    (customer,) = listing.customers
+    assert customer.metadata == {"tier": "gold", "tags": ["a"]}
+    assert customer.name is None
+    assert (listing.total, listing.has_more) == (0, None)
+    assert listing.pager.page == 1  # a request the JSON claims is not taken for ours
+
+
+def test_decode_list_that_is_not_a_list_is_empty():
+    assert decode(b'{"customers": {"id": "c"}, "total": 1}', CustomerList).customers == ()
+
+
+def test_async_action_import_without_failed_count_counts_failed_rows():
+    action = AsyncAction.from_api(
+        {"type": "CUSTOMERS.IMPORT_CSV", "result": {"failed": [{"row": "2", "reason": "x"}]}}
+    )
+
+    assert action.result.failed_count == 1
+    assert action.result.failed[0].row == 2
