@@ -30,6 +30,7 @@ from customers.voucherify.multipart import MultipartFile
 from customers.voucherify.paging import (
     CURSOR_ASCENDING_START,
     CURSOR_DESCENDING_START,
+    DateLike,
     ListRequest,
     cursor_allowed,
 )
@@ -53,7 +54,6 @@ logger = logging.getLogger(__name__)
 CHANNEL = "Customers-Dashboard"
 CONNECT_TIMEOUT = 3.05  # just above a multiple of 3 s, the TCP retransmission window
 
-DateLike = datetime | date | str
 READS = frozenset({"GET", "HEAD"})  # a failed read changed nothing, whatever the error
 R = TypeVar("R", bound=Resource)
 

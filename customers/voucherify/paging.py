@@ -146,9 +146,8 @@ class Pager:
                 relation="before" if earlier else "after",
             )
         pages = _page_count(result.total, request.limit)
-        page = request.shown_page
-        last_page = min(pages, MAX_PAGE)
-        at_cap = page == MAX_PAGE and pages > MAX_PAGE
+        page, last_page = request.shown_page, min(pages, MAX_PAGE)
+        at_cap = page == last_page < pages  # the last numbered page, with more after it
         return cls(
             page=page,
             pages=pages,
@@ -169,7 +168,7 @@ class Pager:
 
     @property
     def pages_label(self) -> str:
-        """ "3" or, past the numbers, "100+": the count agrees with the links."""
+        """The page count shown: "3", or "100+" past the numbers, as the links agree."""
         return f"{self.last_page + 1}+" if self.beyond_numbers else str(self.pages)
 
     @property
