@@ -60,8 +60,8 @@ lint: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Figures for the notes: API calls and server time per page, then the list call on 100,000 customers,
-# then one list_customers(limit=100) call beside the official SDK parsing the same body.
+# Figures for the notes: API calls and server time per page, the list call on 100,000 customers, the
+# import preview, then one list_customers(limit=100) call beside the official SDK's parsing.
 bench: install-test
 	$(PY) bench/pages.py
 	$(PY) bench/list_customers.py

@@ -265,13 +265,13 @@ def position_of(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", line)).strip()
 
 
-@pytest.mark.parametrize("page", ["1", "99"])
-def test_customer_list_past_99_pages_the_header_agrees_with_the_links(support, api, page):
+@pytest.mark.parametrize("number", ["1", "99"])
+def test_customer_list_past_99_pages_the_header_agrees_with_the_links(support, api, number):
     api.get(CUSTOMERS_URL, json=list_json([customer_json(1), customer_json(2)], total=5000))
 
-    response = support.get(LIST, {"limit": "10", "page": page})
+    response = support.get(LIST, {"limit": "10", "page": number})
 
-    assert position_of(response) == f"page {page} of 100+; older by date"
+    assert position_of(response) == f"page {number} of 100+; older by date"
     numbers = re.findall(
         r">(\d+)</(?:a|span)>", response.content.decode().split('class="pagination"')[1]
     )
