@@ -36,7 +36,7 @@ def test_every_date_filter_uses_the_same_day(in_warsaw, db):
     activity = ActivityFilterForm({"start_date": "2024-07-01", "end_date": "2024-07-01"})
     assert listing.is_valid() and activity.is_valid()
 
-    filters = listing.list_request()[0]
+    filters = listing.filters()
     assert (filters["created_at_after"], filters["created_at_before"]) == (start, end)
     api = activity.api_filters()
     assert (api["start_date"], api["end_date"]) == (start, end)
