@@ -171,6 +171,8 @@ if bool(VOUCHERIFY_APP_ID) != bool(VOUCHERIFY_APP_TOKEN):
 VOUCHERIFY_USE_SANDBOX = not VOUCHERIFY_APP_ID
 VOUCHERIFY_API_URL = env.str("VOUCHERIFY_API_URL", default="https://api.voucherify.io")
 VOUCHERIFY_TIMEOUT = env.float("VOUCHERIFY_TIMEOUT", default=10.0)
+# Consents granted longer ago than this are flagged as due for a refresh (asked again).
+CONSENT_REFRESH_MONTHS = env.int("CONSENT_REFRESH_MONTHS", default=24)
 
 SANDBOX_DEFAULT_TOKEN = "sandbox-app-token"  # noqa: S105 - public, for local use only
 SANDBOX_APP_ID = env.str("SANDBOX_APP_ID", default="sandbox-app-id")
@@ -183,6 +185,8 @@ SANDBOX_SERVE_HTTP = VOUCHERIFY_USE_SANDBOX and (
 SANDBOX_BULK_RECORD_CAP = env.int("SANDBOX_BULK_RECORD_CAP", default=100)
 # Answer 429 past this many calls a minute per app, as Voucherify's plans do (0 = no limit).
 SANDBOX_RATE_LIMIT_PER_MINUTE = env.int("SANDBOX_RATE_LIMIT_PER_MINUTE", default=0)
+# Answer the consents endpoints with 410, as a project without the (removed) feature may.
+SANDBOX_CONSENTS_GONE = env.bool("SANDBOX_CONSENTS_GONE", default=False)
 # Start the sandbox's background worker for async actions in this process.
 SANDBOX_WORKER = env.bool("SANDBOX_WORKER", default=True)
 

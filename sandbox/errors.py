@@ -73,6 +73,17 @@ class TooManyRequests(ApiError):
         return {"code": 429, "message": self.message}
 
 
+def consents_gone() -> ApiError:
+    """410 for the consents endpoints, dropped from the spec (API_NOTES 5.12): what a
+    project without the feature may answer (SANDBOX_CONSENTS_GONE)."""
+    return ApiError(
+        410,
+        "gone",
+        "Gone",
+        "Consents are no longer available: the feature was removed from Voucherify",
+    )
+
+
 def not_found(resource_type: str, resource_id: str) -> ApiError:
     return ApiError(
         404,

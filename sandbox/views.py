@@ -28,6 +28,7 @@ from sandbox.errors import (
     ApiError,
     PayloadTooLarge,
     TooManyRequests,
+    consents_gone,
     error_response,
     internal_error,
     invalid_payload,
@@ -317,6 +318,8 @@ def customer_routes(request, request_id, rest):
         _read_body(request)  # no body, `{}`, or anything: nothing in it is used
         receipt = services.permanently_delete_customer(customer)
         return _json(permanent_deletion_to_api(receipt))
+    if kind == "consents" and settings.SANDBOX_CONSENTS_GONE:
+        raise consents_gone()
     customer = services.get_customer(customer_id)
     if kind == "activities":
         return _json(services.list_activities(customer, request.GET))
@@ -465,6 +468,8 @@ def async_action_report(request, action_id):
 @api
 def consents(request, request_id):
     _allow(request, "GET")
+    if settings.SANDBOX_CONSENTS_GONE:
+        raise consents_gone()
     groups = list(
         ConsentGroup.objects.using(SANDBOX_DB).prefetch_related("consents").order_by("name")
     )
