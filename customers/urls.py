@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from customers.views import detail, edit, listing
+from customers.views import consents, detail, edit, listing
 
 app_name = "customers"
 urlpatterns = [
@@ -14,4 +14,14 @@ urlpatterns = [
     path("<str:customer_id>/activities/", detail.customer_activities, name="activities"),
     path("<str:customer_id>/segments/", detail.customer_segments, name="segments"),
     path("<str:customer_id>/edit/", edit.customer_update, name="update"),
+    path("<str:customer_id>/consents/", consents.customer_consents, name="consents"),
+    *(
+        path(
+            f"<str:customer_id>/consents/record.{extension}",
+            consents.customer_consents_record,
+            {"extension": extension},
+            name=f"consents_{extension}",
+        )
+        for extension in ("csv", "json")
+    ),
 ]

@@ -331,7 +331,7 @@ def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
     return moment.replace(year=year, month=month0 + 1, day=day)
 
 
-def _consent_refs(activity: Activity) -> list[tuple[str, str]]:
+def consent_refs(activity: Activity) -> list[tuple[str, str]]:
     """`(id, name)` of the consents a given/revoked event names, leniently."""
     refs = activity.data.get("consents")
     out = []
@@ -375,7 +375,7 @@ def _voucherify_evidence(customer: Customer, activities: Sequence[Activity]) -> 
         granted = CONSENT_ACTIVITY_TYPES[activity.type]
         channel = activity.channel or "unknown channel"
         how = f"Voucherify event {activity.id or ''} ({channel})".replace("  ", " ")
-        for consent_id, _name in _consent_refs(activity):
+        for consent_id, _name in consent_refs(activity):
             offer(consent_id, Evidence(granted, activity.created_at, "voucherify", how))
     return newest
 
@@ -498,7 +498,7 @@ def history(
     entries = sorted(entries, key=lambda e: e.recorded_at)
     events = []
     for activity in activities:
-        for consent_id, name in _consent_refs(activity):
+        for consent_id, name in consent_refs(activity):
             events.append((activity, consent_id, name, CONSENT_ACTIVITY_TYPES[activity.type]))
     echoes: dict[int, str] = {}
     unmatched = []
@@ -580,7 +580,7 @@ def _shown_value(
         at = activity.created_at
         if at is None or at < entry.recorded_at - ECHO_WINDOW / 5:
             continue
-        if any(cid == entry.consent_id for cid, _ in _consent_refs(activity)):
+        if any(cid == entry.consent_id for cid, _ in consent_refs(activity)):
             return CONSENT_ACTIVITY_TYPES[activity.type]
     return None
 
