@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+# Consent definitions, a recording sandbox client and canned evidence (the consents tests).
+pytest_plugins = ["tests.customers.consent_fixtures"]
+
 # Tests that touch the sandbox's data need both aliases:
 #     pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
