@@ -83,7 +83,14 @@ def _section(
         "notice": notice,
         "in_fragment": wants_fragment(request),
     }
-    return render_page(request, TEMPLATE, context, partial=SECTION, status=status)
+    response = render_page(request, TEMPLATE, context, partial=SECTION, status=status)
+    return _retry_after(response, problem)
+
+
+def _retry_after(response: TemplateResponse, problem) -> TemplateResponse:
+    if problem is not None and problem.retry_after:
+        response["Retry-After"] = str(problem.retry_after)
+    return response
 
 
 def _form_again(request, customer_id, form, *, error=None) -> TemplateResponse:
@@ -101,9 +108,7 @@ def _form_again(request, customer_id, form, *, error=None) -> TemplateResponse:
     )
     if wants_fragment(request):
         retarget(reswap(response, "innerHTML"), f"#{FORM}")
-    if problem and problem.retry_after:
-        response["Retry-After"] = str(problem.retry_after)
-    return response
+    return _retry_after(response, problem)
 
 
 def _after_change(request, customer_id, form, outcome) -> HttpResponse:
