@@ -91,6 +91,8 @@ def main() -> None:
         "profile": (detail, {}),
         "activities fragment": (f"{detail}activities/", htmx),
         "segments fragment": (f"{detail}segments/", htmx),
+        "consents fragment": (f"{detail}consents/", htmx),
+        "consent record (CSV)": (f"{detail}consents/record.csv", {}),
         "edit form": (f"{detail}edit/", {}),
         "audit log": ("/audit/", {}),
     }

@@ -766,7 +766,15 @@ def customer_consents_update(
 
 def _send(client, read: _Read, recorded: list[ConsentLedgerEntry], body: dict, user):
     cid = read.customer.id or ""
-    changes = {entry.consent_name: (entry.old_state, entry.new_state) for entry in recorded}
+    changes = {
+        entry.consent_name
+        if entry.is_unsubscribe
+        else f"{entry.consent_name} ({entry.consent_id})": (
+            entry.old_state,
+            entry.new_state,
+        )
+        for entry in recorded
+    }
     trail = None
     try:
         with audit.audited(
@@ -787,7 +795,7 @@ def _after_error(client, read: _Read, recorded, error: VoucherifyError, trail):
         for entry in recorded:
             entry.settle(
                 applied=False,
-                how="Voucherify refused it",
+                how="Voucherify refused it" if error.status else "Voucherify was not reached",
                 error=text,
                 request_id=error.request_id or "",
             )

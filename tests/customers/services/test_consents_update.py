@@ -116,7 +116,8 @@ def test_update_grant_and_withdraw_sends_one_map_and_records_one_entry_each(
         "success",
         sandbox.customer.id,
     )
-    assert trail.changes["Newsletter"] == {"old": "never_asked", "new": "granted"}
+    key = f"Newsletter ({sandbox.id('Newsletter')})"
+    assert trail.changes[key] == {"old": "never_asked", "new": "granted"}
     consents = sandbox.current().system_metadata["consents"]
     assert consents[sandbox.id("Newsletter")]["value"] is True
     assert consents[sandbox.id("SMS offers")]["value"] is False
