@@ -176,3 +176,13 @@ def test_ledger_scrub_replaces_identifiers_keeps_every_entry_and_is_idempotent(s
     assert other.customer_id == "cust_someone_else"
     assert other.reason == "Emailed ada@example.com"
     assert erasure.scrub_everywhere(person)["consent ledger"] == 0
+
+
+def test_ledger_keeps_the_entries_of_a_deleted_staff_account(django_user_model):
+    staff = django_user_model.objects.create_user("leaver", password="x")
+    kept = entry(NEWSLETTER, "never_asked", "granted", at(1), user=staff)
+
+    staff.delete()
+
+    kept.refresh_from_db()
+    assert (kept.user, kept.username) == (None, "leaver")
