@@ -154,8 +154,8 @@ class ConsentsSandbox:
 
 @pytest.fixture
 def consents_sandbox(monkeypatch) -> ConsentsSandbox:
-    """Needs `django_db(databases=["default", "sandbox"])`. The consents service (and so its
-    views) use this client."""
+    """Needs `django_db(databases=["default", "sandbox"])`. Every `get_client()` caller (the
+    consents service, the profile's views) gets this client."""
     from sandbox import ids
     from sandbox.models import Consent, ConsentGroup
 
@@ -184,7 +184,7 @@ def consents_sandbox(monkeypatch) -> ConsentsSandbox:
         adapter=adapter,
         backend="sandbox",
     )
-    monkeypatch.setattr("customers.services.consents.get_client", lambda: client)
+    monkeypatch.setattr("customers.voucherify.override", client)
     customer = client.create_customer({"source_id": "consent-1", "name": "Ada Lovelace"})
     adapter.calls.clear()
     return ConsentsSandbox(client, adapter, customer, {n: c.id for n, c in made.items()})

@@ -128,10 +128,7 @@ def test_consents_admin_may_open_the_section(consents_sandbox, client_for):
     assert client_for("admin").get(url(consents_sandbox)).status_code == 200
 
 
-def test_profile_loads_the_consents_fragment_for_marketing_only(
-    consents_sandbox, client_for, monkeypatch
-):
-    monkeypatch.setattr("customers.views.detail.get_client", lambda: consents_sandbox.client)
+def test_profile_loads_the_consents_fragment_for_marketing_only(consents_sandbox, client_for):
     detail = reverse("customers:detail", args=[consents_sandbox.customer.id])
 
     shown = parse(client_for("marketing").get(detail))
@@ -429,9 +426,8 @@ def test_consents_section_read_failure_offers_a_retry_in_place(
 
 
 def test_consents_gone_410_says_not_enabled_offers_no_form_and_the_profile_works(
-    consents_sandbox, client_for, settings, monkeypatch
+    consents_sandbox, client_for, settings
 ):
-    monkeypatch.setattr("customers.views.detail.get_client", lambda: consents_sandbox.client)
     settings.SANDBOX_CONSENTS_GONE = True
     marketing = client_for("marketing")
 
@@ -498,11 +494,8 @@ def test_consents_record_csv_and_json_hold_each_change(consents_sandbox, marketi
     }
 
 
-def test_consents_timeline_names_the_consents_of_a_consent_event(
-    consents_sandbox, client_for, monkeypatch
-):
+def test_consents_timeline_names_the_consents_of_a_consent_event(consents_sandbox, client_for):
     sandbox = consents_sandbox
-    monkeypatch.setattr("customers.views.detail.get_client", lambda: sandbox.client)
     sandbox.client.update_customers_consents(sandbox.customer.id, {sandbox.id("Newsletter"): True})
 
     response = client_for("support").get(
