@@ -502,3 +502,63 @@ def test_consents_timeline_names_the_consents_of_a_consent_event(consents_sandbo
     item = parse(response).css_first("#activity-list li")
     assert "Consent given" in item.text()
     assert "“Newsletter”" in item.text()
+
+
+def test_consents_change_timeout_read_back_not_applied_says_nothing_was_saved(
+    consents_sandbox, marketing, opened, monkeypatch
+):
+    sandbox = consents_sandbox
+    sandbox.client.update_customers_consents(sandbox.customer.id, {sandbox.id("Newsletter"): True})
+    opened = marketing.get(url(sandbox))
+    fail_put(sandbox, monkeypatch, Timeout("slow"))
+
+    response = marketing.post(url(sandbox), withdraw_newsletter(sandbox, opened), **HTMX)
+
+    assert response.status_code == 504
+    problem = parse(response).css_first("[data-problem]").text()
+    assert "Re-reading the customer shows that it was not applied." in problem
+    assert "Nothing was saved" in problem
+    assert ConsentLedgerEntry.objects.get().outcome == "failed"
+
+
+def test_consents_change_to_what_the_customer_has_sends_nothing(
+    consents_sandbox, marketing, opened
+):
+    sandbox = consents_sandbox
+    data = withdraw_newsletter(sandbox, opened, **{consent_field(sandbox, "Newsletter"): ""})
+    data[consent_field(sandbox, "SMS offers")] = "withdraw"
+    marketing.post(url(sandbox), data)
+    sandbox.adapter.calls.clear()
+
+    response = marketing.post(url(sandbox), {**data, "form_token": "another-token-0123456789"})
+
+    assert response.status_code == 302
+    assert "No changes" in parse(marketing.get(url(sandbox), **HTMX)).css_first(".messages").text()
+    assert sandbox.adapter.puts() == []
+    assert ConsentLedgerEntry.objects.count() == 1
+
+
+def test_consents_record_still_downloads_the_ledger_when_consents_are_gone(
+    consents_sandbox, marketing, opened, settings
+):
+    marketing.post(url(consents_sandbox), withdraw_newsletter(consents_sandbox, opened))
+    settings.SANDBOX_CONSENTS_GONE = True
+
+    body = json.loads(marketing.get(url(consents_sandbox, "consents_json")).content)
+
+    assert body["consents_available"] is False
+    assert [c["consent_name"] for c in body["changes"]] == ["Newsletter"]
+    assert body["current"] == []
+
+
+def test_consents_record_read_failure_is_a_problem_page(consents_sandbox, marketing, monkeypatch):
+    monkeypatch.setattr(
+        consents_sandbox.client,
+        "get_customer",
+        lambda cid: (_ for _ in ()).throw(ConnectionFailed("x")),
+    )
+
+    response = marketing.get(url(consents_sandbox, "consents_csv"))
+
+    assert response.status_code == 503
+    assert "Voucherify is unreachable" in parse(response).css_first("[data-problem]").text()

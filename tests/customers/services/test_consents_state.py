@@ -219,3 +219,18 @@ def test_months_before_falls_back_to_the_last_day_of_a_shorter_month():
     assert months_before(moment, 1).date().isoformat() == "2026-02-28"
     assert months_before(moment, 24).date().isoformat() == "2024-03-31"
     assert months_before(moment.replace(month=1, day=15), 1).date().isoformat() == "2025-12-15"
+
+
+def test_settle_without_consent_state_uses_the_newer_consent_event():
+    from customers.services.consents import settle_from_voucherify
+
+    pending = entry(NEWSLETTER, "never_asked", "granted", at(1), outcome="unknown")
+    other = entry(SMS, "never_asked", "granted", at(1), outcome="unknown", name="SMS offers")
+    events = [consent_event(True, at(1, 0.01), NEWSLETTER), consent_event(True, at(0), SMS)]
+
+    verdict = settle_from_voucherify([pending, other], customer(), events)
+
+    pending.refresh_from_db()
+    other.refresh_from_db()
+    assert verdict is None  # the SMS event is older than the entry: it tells nothing
+    assert (pending.outcome, other.outcome) == ("applied", "unknown")
