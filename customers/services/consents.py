@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from customers.models.consents import UNSUBSCRIBE_ALL, ConsentLedgerEntry, wording_fingerprint
 from customers.voucherify import NotFound, VoucherifyError, get_client
-from customers.voucherify.resources import Activity, Consent, Consents, Customer, parse_datetime
+from customers.voucherify.dates import parse_datetime
+from customers.voucherify.resources import Activity, Consent, Consents, Customer
 from dashboard import audit
 from dashboard.locks import write_lock
 

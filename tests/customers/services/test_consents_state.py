@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from customers.services.consents import derive_consents, months_before
+from customers.voucherify.resources import Consents
 from tests.customers.consent_fixtures import (
     NEWSLETTER,
     PROFILING,
@@ -200,9 +202,12 @@ def test_derive_granted_longer_ago_than_the_refresh_period_is_due(settings):
 
 def test_derive_a_consent_in_two_groups_is_shown_once_and_names_the_other():
     defs = definitions()
-    twice = type(defs)(
-        groups=(*defs.groups, type(defs.groups[0])(id="g2", name="Texts", consents=(SMS,))),
-        consents=defs.consents,
+    groups = [msgspec.structs.asdict(group) for group in defs.groups]
+    twice = Consents.from_api(
+        {
+            "groups": {"data": [*groups, {"id": "g2", "name": "Texts", "consents": [SMS]}]},
+            "consents": {"data": [msgspec.structs.asdict(c) for c in defs.consents]},
+        }
     )
 
     state = derive_consents(definitions=twice, customer=customer(), entries=[], activities=[])
