@@ -54,6 +54,6 @@ def stub_client() -> VoucherifyClient:
 def api(monkeypatch):
     """`responses` stubs behind the client the customer views get; unused stubs fail."""
     client = stub_client()
-    monkeypatch.setattr("customers.views.listing.get_client", lambda: client)
+    monkeypatch.setattr("customers.voucherify.override", client)
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps

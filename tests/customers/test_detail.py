@@ -19,7 +19,6 @@ from tests.customers.pages_support import (
     CID,
     HTMX,
     SANDBOX,
-    FakeClient,
     make_customer,
     raising,
 )
@@ -35,10 +34,8 @@ RETRYABLE = [error for error in ERRORS if error[1] != 404]
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    client = FakeClient()
-    monkeypatch.setattr("customers.views.detail.get_client", lambda: client)
-    return client
+def fake(fake_client):
+    return fake_client
 
 
 @pytest.fixture
@@ -185,10 +182,8 @@ def test_customer_detail_fresh_customer_shows_never_updated_and_no_address(suppo
 
 
 @pytest.mark.parametrize(("error", "status", "title"), ERRORS)
-def test_customer_detail_api_error_gives_problem_page(support, monkeypatch, error, status, title):
-    client = FakeClient()
-    client.get_customer = raising(error)
-    monkeypatch.setattr("customers.views.detail.get_client", lambda: client)
+def test_customer_detail_api_error_gives_problem_page(support, fake, error, status, title):
+    fake.get_customer = raising(error)
 
     response = support.get(reverse("customers:detail", args=[CID]))
 
@@ -199,10 +194,8 @@ def test_customer_detail_api_error_gives_problem_page(support, monkeypatch, erro
     assert ("Retry</a>" in page) is (status != 404)
 
 
-def test_customer_detail_rate_limited_sends_retry_after(support, monkeypatch):
-    client = FakeClient()
-    client.get_customer = raising(RateLimited("Too many", status=429, retry_after=7))
-    monkeypatch.setattr("customers.views.detail.get_client", lambda: client)
+def test_customer_detail_rate_limited_sends_retry_after(support, fake):
+    fake.get_customer = raising(RateLimited("Too many", status=429, retry_after=7))
 
     response = support.get(reverse("customers:detail", args=[CID]))
 

@@ -8,7 +8,7 @@ import pytest
 from customers.forms import CustomerForm, MetadataEditor
 from customers.services import customers as services
 from customers.services.outcomes import NoChanges, Saved
-from tests.customers.pages_support import FakeClient, make_customer
+from tests.customers.pages_support import make_customer
 from tests.customers.test_forms import edit_form, meta_post, post
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,8 @@ NESTED = {"prefs": {"size": "M", "colours": ["red"]}, "tags": ["a", "b"], "tier"
 
 
 @pytest.fixture(autouse=True)
-def fake(monkeypatch):
-    client = FakeClient()
-    monkeypatch.setattr("customers.services.customers.get_client", lambda: client)
-    return client
+def fake(fake_client):
+    return fake_client
 
 
 def sent_update(form, editor, current) -> dict:
