@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from customers.models import ConsentLedgerEntry
+from dashboard.admin import ReadOnlyAdmin
 
 
 @admin.register(ConsentLedgerEntry)
-class ConsentLedgerAdmin(admin.ModelAdmin):
+class ConsentLedgerAdmin(ReadOnlyAdmin):
     """Read-only: the ledger is append-only evidence; nobody edits or deletes an entry."""
 
     list_display = (
@@ -22,12 +23,3 @@ class ConsentLedgerAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "method", "new_state")
     search_fields = ("customer_id", "consent_id", "consent_name", "username", "ticket")
     date_hierarchy = "recorded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

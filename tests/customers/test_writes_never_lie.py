@@ -12,28 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from customers.forms import CustomerForm, metadata_text
 from customers.voucherify import get_client
 from dashboard.models import AuditEntry
 from sandbox.models import Customer as SandboxCustomer
+from tests.customers.test_edit import edit_post
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"], transaction=True)
-
-
-def edit_post(customer, **changes) -> dict:
-    """The edit form as opened on `customer`, with `changes` (and `meta_<key>` rows)."""
-    data = dict(CustomerForm.for_customer(customer).initial)
-    metadata = dict(customer.metadata)
-    for name in list(changes):
-        if name.startswith("meta_"):
-            metadata[name[5:]] = changes.pop(name)
-    data.update(changes)
-    tokens = [f"{i:x}f" for i in range(len(metadata))]
-    data["meta_row"] = tokens
-    for token, (key, value) in zip(tokens, metadata.items(), strict=True):
-        data[f"meta_key_{token}"] = key
-        data[f"meta_value_{token}"] = metadata_text(value)
-    return data
 
 
 def form_token(page: str) -> str:
@@ -110,8 +94,8 @@ def test_two_agents_saving_different_metadata_keys_at_once_both_changes_kept(tra
         transport,
         *agents,
         url,
-        edit_post(customer, meta_from_a="A"),
-        edit_post(customer, meta_from_b="B"),
+        edit_post(customer, {"tier": "gold", "from_a": "A"}),
+        edit_post(customer, {"tier": "gold", "from_b": "B"}),
     )
 
     assert (a.status_code, b.status_code) == (302, 302)
