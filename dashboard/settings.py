@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import warnings
 from pathlib import Path
 
 import environ
@@ -35,6 +38,27 @@ elif not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - DEBUG only, refused above otherwise
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+# Data-subject requests. The certificate key signs deletion certificates (HMAC-SHA256): keep it
+# secret and stable, or the certificates already issued no longer verify.
+DSR_CERTIFICATE_KEY = env.str("DSR_CERTIFICATE_KEY", default="")
+if not DSR_CERTIFICATE_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is off, so DSR_CERTIFICATE_KEY must be set: it signs the deletion "
+            "certificates (see .env.example)."
+        )
+    DSR_CERTIFICATE_KEY = hmac.new(
+        SECRET_KEY.encode(), b"dsr-certificate-key", hashlib.sha256
+    ).hexdigest()
+    warnings.warn(
+        "DSR_CERTIFICATE_KEY is not set: deletion certificates are signed with a key derived "
+        "from DJANGO_SECRET_KEY (DEBUG only). Set it before issuing certificates that count.",
+        RuntimeWarning,
+        stacklevel=1,
+    )
+# Four eyes: a second compliance user, not the requester, approves each request.
+DSR_FOUR_EYES = env.bool("DSR_FOUR_EYES", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
     path("", include("customers.jobs_urls")),
+    path("deletion-requests/", include("customers.privacy_urls")),
 ]
 if settings.SANDBOX_SERVE_HTTP:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DSR_CERTIFICATE_KEY", "test-certificate-key")
 os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
 os.environ.setdefault("SANDBOX_DATABASE_URL", "sqlite://:memory:")
 os.environ["VOUCHERIFY_APP_ID"] = ""

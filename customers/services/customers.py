@@ -22,6 +22,7 @@ from customers.services.outcomes import (
     Saved,
     UpsertWouldUpdate,
 )
+from customers.services.suppression import Suppressed, suppression_check
 from customers.voucherify import NotFound, VoucherifyError, format_date, get_client
 from customers.voucherify.resources import Customer
 from dashboard.audit import audited, diff, flatten, resolve
@@ -186,13 +187,27 @@ def _existing(client, source_id: str) -> Customer | None:
 
 
 def customer_create(
-    *, fields: Fields, confirmed_existing_id: str = "", user
-) -> Saved | UpsertWouldUpdate | OutcomeUnknown:
+    *,
+    fields: Fields,
+    confirmed_existing_id: str = "",
+    override_suppression: bool = False,
+    user,
+) -> Saved | UpsertWouldUpdate | OutcomeUnknown | Suppressed:
     """Create a customer. Voucherify upserts by source_id, so an existing one is returned as
-    `UpsertWouldUpdate` until the user confirms it by id. Raises `VoucherifyError` when the
-    create was certainly not applied."""
+    `UpsertWouldUpdate` until the user confirms it by id. An erased person's identifiers
+    give `Suppressed` (nothing sent) unless an admin overrides. Raises `VoucherifyError` when
+    the create was certainly not applied."""
     client = get_client()
     data = _create_payload(fields)
+    suppressed = suppression_check(
+        source_id=data.get("source_id"),
+        email=data.get("email"),
+        phone=data.get("phone"),
+        override=override_suppression,
+        user=user,
+    )
+    if suppressed is not None:
+        return suppressed
     source_id = data.get("source_id")
     existing = _existing(client, source_id) if source_id else None
     if existing is not None and confirmed_existing_id != existing.id:

@@ -23,6 +23,7 @@ from customers.services.outcomes import (
     Saved,
     UpsertWouldUpdate,
 )
+from customers.services.suppression import Suppressed
 from customers.voucherify import ValidationFailed, VoucherifyError, get_client
 from dashboard.http import render_page
 from dashboard.once import once_per_form
@@ -46,6 +47,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         outcome = services.customer_create(
             fields=form.submitted_fields(context["metadata"]),
             confirmed_existing_id=request.POST.get("confirm_upsert", ""),
+            override_suppression=request.POST.get("override_suppression") == "1",
             user=request.user,
         )
     except VoucherifyError as error:
@@ -120,6 +122,8 @@ def _saved_or_form(request: HttpRequest, outcome, context: dict) -> HttpResponse
     if isinstance(outcome, UpsertWouldUpdate):
         context["existing"] = outcome.existing
         return render_page(request, TEMPLATE, context)
+    if isinstance(outcome, Suppressed):  # an erased person: nothing was sent
+        return render_page(request, TEMPLATE, {**context, "suppressed": outcome})
     # OutcomeUnknown: sent, no answer, and reading back did not show the change.
     return render_api_problem(request, outcome.error, TEMPLATE, {**context, "unknown": outcome})
 

@@ -14,6 +14,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "s" * 50,
     "DJANGO_ALLOWED_HOSTS": "example.com",
+    "DSR_CERTIFICATE_KEY": "c" * 64,
 }
 
 
