@@ -896,13 +896,15 @@ def _advance(request: DataSubjectRequest, user):
         except VoucherifyError:
             return Pending(request)  # the check could not be made: the next poll retries
         gone = verification["gone"]
-        with _audit(user, "deletion_request_verify", request, {"gone": (None, gone)}):
-            DataSubjectRequest.objects.filter(pk=request.pk).update(
-                verification=verification,
-                verified_at=timezone.now() if gone else None,
-                version=F("version") + 1,
-            )
-        request.refresh_from_db()
+        if gone or _findings(verification) != _findings(request.verification):
+            # Recorded when it settles or says something new: an unchanged poll changes nothing.
+            with _audit(user, "deletion_request_verify", request, {"gone": (None, gone)}):
+                DataSubjectRequest.objects.filter(pk=request.pk).update(
+                    verification=verification,
+                    verified_at=timezone.now() if gone else None,
+                    version=F("version") + 1,
+                )
+            request.refresh_from_db()
         if not gone:
             return Pending(request)
     if request.kind == Kind.ERASURE and not request.erased:
@@ -931,6 +933,10 @@ def _verify_gone(request: DataSubjectRequest) -> dict[str, Any]:
         checks["by_email"],
     )
     return checks
+
+
+def _findings(verification: dict) -> dict:
+    return {key: value for key, value in (verification or {}).items() if key != "checked_at"}
 
 
 def _lookup(client, identifier: str) -> str:

@@ -26,7 +26,7 @@ from customers.privacy_forms import (
     RefuseForm,
     RequestFilterForm,
 )
-from customers.problems import render_api_problem
+from customers.problems import ApiProblem, render_api_problem
 from customers.services import privacy
 from customers.voucherify import NotFound, VoucherifyError
 from dashboard.http import render_page, wants_fragment
@@ -143,6 +143,10 @@ def _step(request: HttpRequest, request_id: int, run, form=None, name: str = "")
         outcome = run(**(form.cleaned_data if form is not None else {}))
     except privacy.StepRefused as refusal:
         messages.error(request, refusal.message)
+        return redirect("privacy:detail", request_id)
+    except VoucherifyError as error:  # a read before sending failed: nothing was sent
+        problem = ApiProblem.from_error(error)
+        messages.error(request, f"{problem.title}. {problem.message} Nothing was sent.")
         return redirect("privacy:detail", request_id)
     if isinstance(outcome, privacy.ConfirmationMismatch):
         form.add_error("confirmation", outcome.message)
