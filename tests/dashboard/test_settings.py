@@ -24,7 +24,7 @@ def start(code: str = "print('started')", **env: str) -> subprocess.CompletedPro
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "VOUCHERIFY_", "SANDBOX_"))
+        if not k.startswith(("DJANGO_", "VOUCHERIFY_", "SANDBOX_", "DSR_"))
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
