@@ -20,6 +20,10 @@ ADMIN_AUTH_PERMISSIONS = (
 )
 
 
+# One user per role, and a second compliance officer: requests need four eyes.
+DEMO_USERS = (*((role, role) for role in ROLE_PERMISSIONS), ("compliance2", "compliance"))
+
+
 def demo_password(role: str) -> str:
     return f"{role}-demo-pass"
 
@@ -49,10 +53,10 @@ class Command(BaseCommand):
                 "`manage.py createsuperuser` and the Django admin."
             )
         User = get_user_model()
-        for role in ROLE_PERMISSIONS:
+        for username, role in DEMO_USERS:
             group = Group.objects.get(name=role)
-            user, created = User.objects.get_or_create(username=role)
-            user.set_password(demo_password(role))
+            user, created = User.objects.get_or_create(username=username)
+            user.set_password(demo_password(username))
             user.is_active = True
             user.is_staff = role == "admin"
             user.is_superuser = False
@@ -65,5 +69,5 @@ class Command(BaseCommand):
                     )
                 )
             verb = "created" if created else "reset"
-            self.stdout.write(f"{verb} {role!r} (password {demo_password(role)!r})")
+            self.stdout.write(f"{verb} {username!r} (password {demo_password(username)!r})")
         self.stdout.write(self.style.SUCCESS("Demo users ready: sign in at /signin/."))
