@@ -516,3 +516,16 @@ def test_customer_create_erased_person_admin_override_creates_and_audits(erased,
     assert entry.username == people["admin"].username
     assert set(entry.changes) == {"phone"}
     assert "202" not in json.dumps(entry.changes)
+
+
+def test_privacy_detail_links_the_customers_audit_trail_also_once_erased(grace, people, a):
+    request = opened(people, grace, to="approved")
+    a.post(reverse("privacy:execute", args=[request.pk]), {"confirmation": "crm-grace"})
+
+    link = html(a.get(request.get_absolute_url())).css_first("[data-audit-link]")
+    trail = html(a.get(link.attributes["href"]))
+
+    operations = texts(trail, "#audit-table tbody td:nth-child(3)")
+    assert operations[-1] == "deletion_request_open"
+    assert operations[0] == "deletion_request_done"
+    assert grace.id not in link.attributes["href"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -54,7 +55,9 @@ def test_compliance_erasure_four_eyes_receipt_certificate_then_gone_and_suppress
     page.get_by_role("button", name="Open the request").click()
     expect(page.get_by_role("status")).to_contain_text("opened; it is due on")
     request_url = page.url
-    page.get_by_label("How was the identity verified?").select_option(label="Identity document checked")
+    page.get_by_label("How was the identity verified?").select_option(
+        label="Identity document checked"
+    )
     page.get_by_label("Identity note").fill("Passport seen on a video call; number not kept")
     page.get_by_role("button", name="Record the identity check").click()
     expect(page.get_by_role("status")).to_contain_text("identity verified")
@@ -119,3 +122,39 @@ def test_compliance_erasure_four_eyes_receipt_certificate_then_gone_and_suppress
     expect(notice).to_contain_text("erased at their request")
     expect(page.get_by_label("Email")).to_have_value(GRACE["email"])
     assert get_client().list_customers(email=GRACE["email"]).customers == ()
+
+
+def test_compliance_erasure_not_final_yet_page_polls_until_done(
+    dashboard, grace, officer, sign_in, page, monkeypatch
+):
+    from customers.services import privacy
+    from customers.voucherify.resources import PermanentDeletion
+    from tests.customers.services.conftest import Scripted
+
+    a, b = officer(), officer()
+    request = privacy.deletion_request_open(
+        customer=grace.id, kind="erasure", ticket="HD-5", received_on=date.today(), user=a
+    )
+    privacy.deletion_request_verify_identity(
+        request_id=request.pk, method="account_signin", note="", user=a
+    )
+    privacy.deletion_request_approve(request_id=request.pk, user=b)
+    client = Scripted(get_client())
+    client.script["customer_permanently_deletion"] = lambda customer_id: PermanentDeletion(
+        id="del_000000000000000000000042", status="IN_PROGRESS", data_json={"customer": 1}
+    )
+    monkeypatch.setattr("customers.services.privacy.get_client", lambda: client)
+
+    sign_in(a.username, PASSWORD)
+    page.goto(f"{dashboard.url}{request.get_absolute_url()}")
+    page.get_by_label("Type the customer's email or source id to confirm").fill("crm-grace")
+    page.get_by_role("button", name="Erase permanently").click()
+    expect(page.locator("[data-executing]")).to_contain_text("IN_PROGRESS")
+    expect(page.locator("[data-status]")).to_have_text("Executing")
+
+    get_client().customer_permanently_deletion(grace.id)  # Voucherify finishes meanwhile
+
+    expect(page.locator("[data-status]")).to_have_text("Done", timeout=15_000)
+    expect(page.locator("[data-verification]")).to_contain_text("the customer is gone")
+    expect(page.locator("[data-poll]")).to_have_count(0)
+    assert client.calls["customer_permanently_deletion"] == 1
