@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.models.imports import Chunk, FailedRow, Job
 from customers.models.privacy import DataSubjectRequest
 from customers.services import privacy
 from customers.voucherify import get_client
@@ -93,6 +94,11 @@ def test_erasure_leaves_no_personal_data_in_any_table_of_the_dashboard(user_for)
     FormSubmission.objects.create(
         token="u" * 32, user=support, location=f"/customers/{quote(ZOFIA['source_id'])}/edit/"
     )
+    job = Job.objects.create(kind=Job.Kind.METADATA, user=support, username=support.username)
+    Chunk.objects.create(job=job, index=0, source_ids=["crm-other", ZOFIA["source_id"]])
+    FailedRow.objects.create(
+        job=job, row=3, source_id=ZOFIA["source_id"], reason=f"{ZOFIA['email']} is taken"
+    )
     WriteLock.objects.create(
         key=f"customer:{zofia.id}",
         owner="dead-process",
@@ -155,6 +161,8 @@ def test_erasure_leaves_no_personal_data_in_any_table_of_the_dashboard(user_for)
         "dashboard_formsubmission",
         "dashboard_writelock",
         "customers_datasubjectrequest",
+        "customers_chunk",
+        "customers_failedrow",
     }
     done = compliance_a.post(
         reverse("privacy:execute", args=[erasure_request.pk]), {"confirmation": ZOFIA["email"]}
@@ -189,8 +197,13 @@ def test_erasure_scrubbers_cover_every_model_with_text_columns():
         "sessions.Session",
         "admin.LogEntry",
         "customers.SuppressedIdentifier",  # keyed hashes only
+        "customers.RateBudget",  # a shared request budget
+        "django_tasks_database.DBTaskResult",  # tasks take job ids and return states
     }
     scrubbed = {
+        "customers.Job": "import jobs",
+        "customers.Chunk": "import jobs",
+        "customers.FailedRow": "import jobs",
         "dashboard.AuditEntry": "audit trail",
         "customers.DataSubjectRequest": "data-subject requests",
         "dashboard.FormSubmission": "form replays",
