@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from customers.models.privacy import (
@@ -604,6 +604,19 @@ def deletion_request_get(*, request_id: int, user) -> RequestPage:
             return RequestPage(**page, problem=error)
         page.update(customer=customer, loss=Loss.of(customer, _segment_names(client, customer)))
     return RequestPage(**page)
+
+
+def erasure_of(identifier: str) -> DataSubjectRequest | None:
+    """The done erasure of the customer once known by this id or source_id, if any (found by
+    the keyed hash the erasure left): a profile link to them can say what happened."""
+    key = erasure.keyed_hash(identifier)
+    return (
+        DataSubjectRequest.objects.filter(
+            Q(customer_id=key) | Q(source_id=key), kind=Kind.ERASURE, status=Status.DONE
+        )
+        .order_by("-done_at")
+        .first()
+    )
 
 
 def _segment_names(client, customer: Customer) -> tuple[str, ...] | None:

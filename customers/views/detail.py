@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 
 from customers.forms import ActivityFilterForm
 from customers.problems import render_api_problem
-from customers.voucherify import VoucherifyError, get_client
+from customers.services.privacy import erasure_of
+from customers.voucherify import NotFound, VoucherifyError, get_client
 from dashboard.http import render_page, wants_fragment
 
 ACTIVITY_PAGE_SIZE = 20
@@ -25,6 +26,11 @@ def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
     """The profile: one `get_customer` call; activities and segments load as fragments."""
     try:
         customer = get_client().get_customer(customer_id)
+    except NotFound as error:
+        if (erasure := erasure_of(customer_id)) is not None:  # says so, with 410 Gone
+            context = {"erasure": erasure}
+            return render_page(request, "customers/customer_erased.html", context, status=410)
+        return render_api_problem(request, error, "api_problem.html")
     except VoucherifyError as error:
         return render_api_problem(request, error, "api_problem.html")
     return render_page(

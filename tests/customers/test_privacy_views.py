@@ -529,3 +529,20 @@ def test_privacy_detail_links_the_customers_audit_trail_also_once_erased(grace, 
     assert operations[-1] == "deletion_request_open"
     assert operations[0] == "deletion_request_done"
     assert grace.id not in link.attributes["href"]
+
+
+def test_profile_of_an_erased_customer_says_so_with_410(erased, people):
+    for who, identifier in (("support", erased.id), ("a", "crm-grace")):
+        response = as_user(people[who]).get(reverse("customers:detail", args=[identifier]))
+
+        tree = html(response)
+        assert response.status_code == 410
+        assert tree.css_first("h1").text() == "This customer was erased"
+        link = tree.css_first("[data-erased] a[href^='/deletion-requests/']")
+        assert (link is not None) == (who == "a")
+
+
+def test_profile_of_an_unknown_customer_is_still_404(db, people):
+    response = as_user(people["support"]).get(reverse("customers:detail", args=["cust_nobody"]))
+
+    assert response.status_code == 404

@@ -38,8 +38,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def dashboard(live_server, settings):
-    """The live server, with the dashboard pointed at its own sandbox over HTTP."""
+def dashboard(django_db_setup, live_server, settings):
+    """The live server, with the dashboard pointed at its own sandbox over HTTP.
+
+    The test databases come first: a live server started before them takes the settings'
+    in-memory SQLite for shared and hands one connection to all its threads, which crashes
+    SQLite when two requests overlap (a page and its fragments)."""
     from customers.voucherify import get_client
 
     settings.VOUCHERIFY_USE_SANDBOX = False

@@ -106,8 +106,9 @@ def test_compliance_erasure_four_eyes_receipt_certificate_then_gone_and_suppress
     page.get_by_role("button", name="Find").click()
     expect(page.locator("#customer-table")).to_contain_text("No customers match these filters.")
     response = page.goto(f"{dashboard.url}/customers/{grace.id}/")
-    assert response.status == 404
-    expect(page.get_by_role("alert")).to_contain_text("no such record; it may have been deleted")
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("This customer was erased")
+    expect(page.get_by_role("alert")).to_contain_text("permanently erased")
     sign_out(page)
 
     # Creating them again is stopped by the suppression list.

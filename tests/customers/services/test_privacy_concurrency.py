@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sand
 
 
 @pytest.fixture
-def over_http(live_server, settings):
-    """The dashboard's client pointed at the live server's /sandbox, as with real Voucherify."""
+def over_http(django_db_setup, live_server, settings):
+    """The dashboard's client pointed at the live server's /sandbox, as with real Voucherify
+    (the test databases first, or the live server shares one connection between threads)."""
     settings.VOUCHERIFY_USE_SANDBOX = False
     settings.VOUCHERIFY_API_URL = f"{live_server.url}/sandbox"
     settings.VOUCHERIFY_APP_ID = settings.SANDBOX_APP_ID
