@@ -546,3 +546,56 @@ def test_profile_of_an_unknown_customer_is_still_404(db, people):
     response = as_user(people["support"]).get(reverse("customers:detail", args=["cust_nobody"]))
 
     assert response.status_code == 404
+
+
+def test_privacy_refuse_and_extend_posts_record_and_show_them(grace, people, a, b):
+    extended = opened(people, grace, "erasure")
+    refused = opened(people, grace, "access")
+
+    a.post(
+        reverse("privacy:extend", args=[extended.pk]),
+        {"months": "2", "reason": "Three systems to search"},
+    )
+    response = b.post(
+        reverse("privacy:refuse", args=[refused.pk]),
+        {"ground": "art12_5", "note": "Fourth identical request this month"},
+    )
+
+    extended.refresh_from_db()
+    refused.refresh_from_db()
+    assert extended.extension_months == 2
+    page = html(a.get(extended.get_absolute_url()))
+    assert "Three systems to search" in page.css_first(".dsr-timeline").text()
+    assert page.css_first(f'form[action="{reverse("privacy:extend", args=[extended.pk])}"]') is None
+    assert refused.status == Status.REFUSED
+    step = html(b.get(response["Location"])).css_first('[data-step="refused"]').text()
+    assert "Art. 12(5)" in step
+    assert "Fourth identical request" in step
+
+
+def test_privacy_refuse_erasure_ground_on_access_request_says_why(grace, people, a):
+    request = opened(people, grace, "access")
+
+    response = a.post(
+        reverse("privacy:refuse", args=[request.pk]), {"ground": "art17_3_a", "note": "n"}
+    )
+
+    assert "Choose a ground that applies" in a.get(response["Location"]).content.decode()
+    request.refresh_from_db()
+    assert request.status == Status.RECEIVED
+
+
+def test_privacy_resolve_post_settles_an_unknown_outcome(grace, people, a):
+    request = opened(people, grace, to="approved")
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        status=Status.EXECUTING, phase="unknown", attempts=1, last_error="no answer"
+    )
+    page = html(a.get(request.get_absolute_url()))
+    resolve = reverse("privacy:resolve", args=[request.pk])
+
+    assert "Outcome unknown" in page.css_first("[data-executing]").text()
+    response = a.post(resolve, {"form_token": token(page, resolve)})
+
+    request.refresh_from_db()
+    assert request.status == Status.FAILED  # the customer is still there: not applied
+    assert "still there" in a.get(response["Location"]).content.decode()
