@@ -67,6 +67,7 @@ bench: install-test
 	$(PY) bench/list_customers.py
 	$(PY) bench/import_preview.py
 	$(PY) bench/resources.py
+	$(PY) bench/privacy.py
 
 clean:
 	rm -rf $(VENV) var *.sqlite3 *.sqlite3-*
