@@ -61,7 +61,8 @@ lint: install-test
 	$(BIN)/ruff format .
 
 # Figures for the notes: API calls and server time per page, the list call on 100,000 customers, the
-# import preview, then one list_customers(limit=100) call beside the official SDK's parsing.
+# import preview, one list_customers(limit=100) call beside the official SDK's parsing, then
+# an erasure step by step.
 bench: install-test
 	$(PY) bench/pages.py
 	$(PY) bench/list_customers.py
