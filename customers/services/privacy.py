@@ -15,6 +15,7 @@ records (`dashboard.erasure`) and issues a signed certificate.
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +27,14 @@ from django.db import OperationalError
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from customers import consent_export
 from customers.models.privacy import (
     FIRST_PERIOD_MONTHS,
     MAX_EXTENSION_MONTHS,
     DataSubjectRequest,
     add_months,
 )
-from customers.services import certificates, suppression
+from customers.services import certificates, consents, suppression
 from customers.voucherify import (
     AuthFailed,
     ConnectionFailed,
@@ -1005,7 +1007,7 @@ def _execute_access(request: DataSubjectRequest, user):
     request.refresh_from_db()
     try:
         with _audit(user, "deletion_request_export", request) as entry:
-            export = _assemble_export(request)
+            export = _assemble_export(request, user)
     except VoucherifyError as error:
         return _fail(request, error, entry)
     now = timezone.now()
@@ -1027,7 +1029,7 @@ def _plain(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
-def _assemble_export(request: DataSubjectRequest) -> dict[str, Any]:
+def _assemble_export(request: DataSubjectRequest, user) -> dict[str, Any]:
     """What Voucherify and the dashboard hold about the customer, in one document."""
     client = get_client()
     customer = client.get_customer(request.customer_id)
@@ -1047,7 +1049,7 @@ def _assemble_export(request: DataSubjectRequest) -> dict[str, Any]:
         "profile": _plain(customer),
         "activities": [_plain(activity) for activity in activities],
         "segments": [{"id": s.id, "name": s.name} for s in segments],
-        "consents": _consent_record(client, customer),
+        "consents": _consent_record(customer, user),
         "dashboard_audit_entries": [
             {
                 "when": entry.created_at.isoformat(),
@@ -1070,25 +1072,11 @@ def _assemble_export(request: DataSubjectRequest) -> dict[str, Any]:
     }
 
 
-def _consent_record(client, customer: Customer) -> dict[str, Any]:
-    """The customer's consents as Voucherify keeps them, named after their definitions."""
-    state = customer.system_metadata.get("consents")
-    state = state if isinstance(state, dict) else {}
-    try:
-        names = {c.id: c.name for c in client.list_consents().consents}
-    except VoucherifyError:
-        names = {}  # a legacy endpoint: the ids and values still say what was given
-    consents = [
-        {
-            "id": consent_id,
-            "name": names.get(consent_id),
-            "granted": (value or {}).get("value") if isinstance(value, dict) else value,
-            "date": (value or {}).get("date") if isinstance(value, dict) else None,
-        }
-        for consent_id, value in sorted(state.items())
-        if consent_id != "unsubscribed"
-    ]
-    return {"unsubscribed": customer.unsubscribed, "consents": consents}
+def _consent_record(customer: Customer, user) -> dict[str, Any]:
+    """The consent record (the consent ledger's entries and Voucherify's consent events, and
+    the state they add up to), as the consents section hands it out."""
+    record = consents.customer_consents_record(customer_id=customer.id or "", user=user)
+    return json.loads(consent_export.record_json(record))
 
 
 def deletion_request_export(*, request_id: int, user, download: bool = False) -> dict[str, Any]:

@@ -211,7 +211,7 @@ def test_privacy_open_unknown_customer_errors_on_field(db, a):
 
 
 def test_privacy_open_api_down_shows_problem_keeps_input(db, a, monkeypatch):
-    monkeypatch.setattr("customers.services.privacy.get_client", _down)
+    monkeypatch.setattr("customers.voucherify.override", _down())
 
     response = a.post(
         reverse("privacy:open"),
@@ -357,7 +357,7 @@ def test_privacy_execute_resent_form_executes_once(grace, people, a, monkeypatch
     execute = reverse("privacy:execute", args=[request.pk])
     sent = token(html(a.get(request.get_absolute_url())), execute)
     client = Scripted(get_client())
-    monkeypatch.setattr("customers.services.privacy.get_client", lambda: client)
+    monkeypatch.setattr("customers.voucherify.override", client)
 
     first = a.post(execute, {"confirmation": "crm-grace", "form_token": sent})
     second = a.post(execute, {"confirmation": "crm-grace", "form_token": sent})
@@ -370,7 +370,7 @@ def test_privacy_execute_api_down_before_sending_says_nothing_was_sent(
     grace, people, a, monkeypatch
 ):
     request = opened(people, grace, to="approved")
-    monkeypatch.setattr("customers.services.privacy.get_client", _down)
+    monkeypatch.setattr("customers.voucherify.override", _down())
 
     response = a.post(reverse("privacy:execute", args=[request.pk]), {"confirmation": "crm-grace"})
 

@@ -144,7 +144,7 @@ def test_compliance_erasure_not_final_yet_page_polls_until_done(
     client.script["customer_permanently_deletion"] = lambda customer_id: PermanentDeletion(
         id="del_000000000000000000000042", status="IN_PROGRESS", data_json={"customer": 1}
     )
-    monkeypatch.setattr("customers.services.privacy.get_client", lambda: client)
+    monkeypatch.setattr("customers.voucherify.override", client)
 
     sign_in(a.username, PASSWORD)
     page.goto(f"{dashboard.url}{request.get_absolute_url()}")
@@ -153,7 +153,7 @@ def test_compliance_erasure_not_final_yet_page_polls_until_done(
     expect(page.locator("[data-executing]")).to_contain_text("IN_PROGRESS")
     expect(page.locator("[data-status]")).to_have_text("Executing")
 
-    get_client().customer_permanently_deletion(grace.id)  # Voucherify finishes meanwhile
+    client.real.customer_permanently_deletion(grace.id)  # Voucherify finishes meanwhile
 
     expect(page.locator("[data-status]")).to_have_text("Done", timeout=15_000)
     expect(page.locator("[data-verification]")).to_contain_text("the customer is gone")

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.models.consents import ConsentLedgerEntry, wording_fingerprint
 from customers.models.imports import Chunk, FailedRow, Job
 from customers.models.privacy import DataSubjectRequest
 from customers.services import privacy
@@ -94,6 +95,19 @@ def test_erasure_leaves_no_personal_data_in_any_table_of_the_dashboard(user_for)
     FormSubmission.objects.create(
         token="u" * 32, user=support, location=f"/customers/{quote(ZOFIA['source_id'])}/edit/"
     )
+    ConsentLedgerEntry.objects.create(
+        customer_id=zofia.id,
+        consent_id="cnst_newsletter00000000000001",
+        consent_name="Newsletter",
+        wording_fingerprint=wording_fingerprint("Newsletter", ""),
+        old_state="never_asked",
+        new_state="granted",
+        method="phone",
+        reason=f"{ZOFIA['name']} called from {ZOFIA['phone']}",
+        ticket=f"HD-0 {ZOFIA['email']}",
+        username=support.username,
+        outcome="applied",
+    )
     job = Job.objects.create(kind=Job.Kind.METADATA, user=support, username=support.username)
     Chunk.objects.create(job=job, index=0, source_ids=["crm-other", ZOFIA["source_id"]])
     FailedRow.objects.create(
@@ -163,6 +177,7 @@ def test_erasure_leaves_no_personal_data_in_any_table_of_the_dashboard(user_for)
         "customers_datasubjectrequest",
         "customers_chunk",
         "customers_failedrow",
+        "customers_consentledgerentry",
     }
     done = compliance_a.post(
         reverse("privacy:execute", args=[erasure_request.pk]), {"confirmation": ZOFIA["email"]}
@@ -201,6 +216,7 @@ def test_erasure_scrubbers_cover_every_model_with_text_columns():
         "django_tasks_database.DBTaskResult",  # tasks take job ids and return states
     }
     scrubbed = {
+        "customers.ConsentLedgerEntry": "consent ledger",
         "customers.Job": "import jobs",
         "customers.Chunk": "import jobs",
         "customers.FailedRow": "import jobs",

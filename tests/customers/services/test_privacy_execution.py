@@ -199,7 +199,7 @@ def test_execute_failed_call_message_keeps_status_and_request_id(grace, walk, st
 
 def test_execute_timeout_applied_is_settled_by_rereading_as_done(grace, walk, staff, scripted):
     request = walk(grace)
-    real = get_client()
+    real = scripted.real
 
     def applied_then_silent(customer_id):
         real.customer_permanently_deletion(customer_id)
@@ -243,7 +243,7 @@ def test_execute_timeout_that_lands_after_the_reread_is_done_on_retry(grace, wal
     request = walk(grace)
     scripted.script["customer_permanently_deletion"] = raising(Timeout("no answer"))
     assert isinstance(execute(request, staff["a"]), privacy.Failed)
-    get_client().customer_permanently_deletion(grace.id)  # the lost call lands late
+    scripted.real.customer_permanently_deletion(grace.id)  # the lost call lands late
     del scripted.script["customer_permanently_deletion"]
 
     retried = execute(request, staff["a"])
@@ -255,7 +255,7 @@ def test_execute_timeout_that_lands_after_the_reread_is_done_on_retry(grace, wal
 
 def test_execute_unknown_outcome_blocks_execution_until_resolved(grace, walk, staff, scripted):
     request = walk(grace)
-    real = get_client()
+    real = scripted.real
 
     def applied_then_silent(customer_id):
         real.customer_permanently_deletion(customer_id)
@@ -326,7 +326,7 @@ def test_execute_receipt_not_final_is_polled_until_the_customer_is_gone(
     )
     assert unchanged is None
 
-    get_client().customer_permanently_deletion(grace.id)  # Voucherify finishes
+    scripted.real.customer_permanently_deletion(grace.id)  # Voucherify finishes
     page = privacy.deletion_request_poll(
         request_id=request.pk, seen_version=pending.version, user=staff["a"]
     )
@@ -437,7 +437,8 @@ def test_access_request_export_holds_profile_activity_segments_consents_and_audi
     assert export["profile"]["address"]["city"] == "Arlington"
     assert [a["type"] for a in export["activities"]] == ["customer.created"]
     assert isinstance(export["segments"], list)
-    assert export["consents"] == {"unsubscribed": False, "consents": []}
+    assert export["consents"]["unsubscribed_from_all"] is False
+    assert export["consents"]["changes"] == []
     operations = [e["operation"] for e in export["dashboard_audit_entries"]]
     assert operations[:3] == [
         "deletion_request_open",
@@ -490,3 +491,45 @@ def test_execute_customer_unreadable_before_sending_raises_and_sends_nothing(
     request.refresh_from_db()
     assert request.status == Status.APPROVED
     assert scripted.calls["customer_permanently_deletion"] == 0
+
+
+def test_access_request_export_holds_the_consent_record(consents_sandbox, user_for, staff):
+    from customers.models.consents import wording_fingerprint
+    from customers.services import consents
+
+    sandbox = consents_sandbox
+    newsletter = sandbox.id("Newsletter")
+    marketing = user_for("marketing")
+    consents.customer_consents_update(
+        customer_id=sandbox.customer.id,
+        changes={newsletter: True},
+        method="email",
+        reason="Asked by email for the newsletter",
+        shown={newsletter: wording_fingerprint("Newsletter", "Monthly newsletter by email")},
+        user=marketing,
+    )
+    request = privacy.deletion_request_open(
+        customer=sandbox.customer.id,
+        kind="access",
+        ticket="HD-8",
+        received_on=datetime.date.today(),
+        user=staff["a"],
+    )
+    privacy.deletion_request_verify_identity(
+        request_id=request.pk, method="account_signin", note="", user=staff["a"]
+    )
+    privacy.deletion_request_approve(request_id=request.pk, user=staff["b"])
+
+    execute(request, staff["a"], confirmation="")
+
+    record = privacy.deletion_request_export(request_id=request.pk, user=staff["a"])["consents"]
+    (granted,) = record["changes"]
+    assert (granted["consent_name"], granted["new_state"], granted["method"]) == (
+        "Newsletter",
+        "granted",
+        "email",
+    )
+    assert granted["staff_user"] == marketing.username
+    assert granted["reason"] == "Asked by email for the newsletter"
+    current = {c["consent_name"]: c["state"] for c in record["current"]}
+    assert current["Newsletter"] == "granted"
