@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -390,6 +390,21 @@ class Columns:
                 )
         return problems
 
+    def erased_problems(self, number: int, cells: list[str], suppressed) -> list[Problem]:
+        """A row whose source id, email or phone belonged to a customer erased at their
+        request: sending it would bring them back (blocking)."""
+        values = {name: self.cell(cells, name) for name in ("source_id", "email", "phone")}
+        return [
+            Problem(
+                number,
+                self._header(kind),
+                values[kind],
+                "an identifier of a living customer: this one belonged to a customer erased "
+                "at their request (GDPR Art. 17); remove the row",
+            )
+            for kind in suppressed(**{k: v or None for k, v in values.items()})
+        ]
+
     def _header(self, name: str) -> str:
         index = self.fields.get(name)
         return self.headers[index] if index is not None else FIELD_LABELS[name]
@@ -560,12 +575,14 @@ def analyse(
     mapping: list[dict],
     *,
     part_bytes: int,
+    suppressed: Callable[..., list[str]] | None = None,
 ) -> Analysis:
     """One streamed pass over the rows (a second, over candidates only, for duplicates).
 
     Memory stays flat: findings beyond MAX_PROBLEMS are only counted, and duplicate source_ids
     are found with a fixed-size Bloom filter whose "maybe seen" ids are checked exactly in a
-    second pass that keeps only those.
+    second pass that keeps only those. `suppressed` (the suppression list's matcher) marks
+    rows that would re-create an erased person.
     """
     headers, first = read_header(path, encoding, delimiter)
     columns = Columns.compile(headers, mapping)
@@ -579,6 +596,8 @@ def analyse(
         result.rows = record.number
         cells = record.cells
         problems = columns.row_problems(record.number, cells)
+        if suppressed is not None:
+            problems.extend(columns.erased_problems(record.number, cells, suppressed))
         if problems:
             blocking = sum(1 for p in problems if p.blocking)
             result.errors += blocking

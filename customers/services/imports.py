@@ -16,6 +16,7 @@ from customers.imports import csvfile
 from customers.imports.csvfile import UTF8, Encoding, UnreadableFile
 from customers.models import Job
 from customers.services.jobs import job_enqueue
+from customers.services.suppression import suppression_matcher
 from customers.voucherify import NotFound, VoucherifyError, format_date, get_client
 from customers.voucherify.resources import Customer
 from dashboard import audit
@@ -68,7 +69,12 @@ def _analyse(job: Job) -> None:
         job.mapping = {str(i): target for i, target in enumerate(suggested)}
     mapping = [job.mapping[str(i)] for i in range(len(headers))]
     analysis = csvfile.analyse(
-        job.path, encoding, job.delimiter, mapping, part_bytes=settings.IMPORT_PART_BYTES
+        job.path,
+        encoding,
+        job.delimiter,
+        mapping,
+        part_bytes=settings.IMPORT_PART_BYTES,
+        suppressed=suppression_matcher(),
     )
     job.rows_total = analysis.rows
     job.preview = {**analysis.as_dict(), "headers": headers}

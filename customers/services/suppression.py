@@ -8,6 +8,7 @@ Only hashes are kept: the list cannot be read back into the identifiers it block
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from customers.models.privacy import DataSubjectRequest, SuppressedIdentifier
@@ -48,6 +49,24 @@ def suppressed_identifiers(
         )
     )
     return [kind for kind in KINDS if kind in hashes and (kind, hashes[kind]) in found]
+
+
+def suppression_matcher() -> Callable[..., list[str]] | None:
+    """`suppressed_identifiers` for many rows at once (an import preview): the list is read
+    once into memory; None when it is empty, so that the common case costs nothing."""
+    known = set(SuppressedIdentifier.objects.values_list("kind", "value_hash"))
+    if not known:
+        return None
+
+    def matches(*, source_id=None, email=None, phone=None) -> list[str]:
+        given = {"source_id": source_id, "email": email, "phone": phone}
+        return [
+            kind
+            for kind in KINDS
+            if given[kind] and (kind, identifier_hash(kind, given[kind])) in known
+        ]
+
+    return matches
 
 
 def suppression_add(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from customers.models import Job
+from customers.services.suppression import suppression_add
 from customers.voucherify import get_client
 from tests.customers.jobs_support import work_queue
 from tests.customers.pages_support import HTMX
@@ -46,6 +47,20 @@ def test_upload_redirects_to_a_preview_with_findings(client_for):
     problems = [row.text(separator="|") for row in page.css("[data-problems] tbody tr")]
     assert any("2" in p and "E-mail" in p and "nope" in p for p in problems)
     assert page.css_first("input[name=fingerprint]").attributes["value"] == job.fingerprint
+
+
+def test_upload_row_of_an_erased_person_is_a_blocking_finding(client_for):
+    suppression_add(request=None, source_id=None, email="ANN@example.com", phone=None)
+    client = client_for("marketing")
+
+    response = upload(client)
+
+    page = HTMLParser(client.get(response["Location"]).content.decode())
+    problems = [row.text(separator="|") for row in page.css("[data-problems] tbody tr")]
+    erased = [p for p in problems if "erased at their request" in p]
+    assert len(erased) == 1
+    assert "ann@example.com" in erased[0] and "E-mail" in erased[0]
+    assert Job.objects.get().preview["rows_with_errors"] == 2  # row 2's bad email too
 
 
 def test_upload_utf16_shows_the_reason_on_the_form(client_for):
