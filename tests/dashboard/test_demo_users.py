@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from dashboard.models import AuditEntry
 
@@ -16,7 +17,9 @@ def test_create_demo_users_sandbox_creates_one_user_per_role_in_its_group():
     call_command("create_demo_users", stdout=None)
 
     for role in ROLES:
-        user = authenticate(username=role, password=f"{role}-demo-pass")
+        user = authenticate(
+            RequestFactory().post("/signin/"), username=role, password=f"{role}-demo-pass"
+        )
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [role]
         assert not user.is_superuser
@@ -42,7 +45,12 @@ def test_create_demo_users_run_twice_is_idempotent():
     call_command("create_demo_users")
 
     assert User.objects.filter(username__in=ROLES).count() == 4
-    assert authenticate(username="support", password="support-demo-pass") is not None
+    assert (
+        authenticate(
+            RequestFactory().post("/signin/"), username="support", password="support-demo-pass"
+        )
+        is not None
+    )
 
 
 def test_create_demo_users_real_voucherify_refuses_and_creates_nobody(settings):
@@ -79,7 +87,9 @@ def test_admin_audit_entry_is_read_only_for_a_superuser(admin_client):
 
 def test_admin_demo_admin_can_manage_users_in_django_admin(client):
     call_command("create_demo_users")
-    client.login(username="admin", password="admin-demo-pass")
+    client.login(
+        request=RequestFactory().post("/signin/"), username="admin", password="admin-demo-pass"
+    )
 
     assert client.get("/admin/auth/user/").status_code == 200
     assert client.get("/admin/auth/user/add/").status_code == 200

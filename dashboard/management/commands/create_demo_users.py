@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from dashboard.roles import ROLE_PERMISSIONS
 
@@ -18,6 +19,9 @@ ADMIN_AUTH_PERMISSIONS = (
     "change_group",
     "view_group",
 )
+
+# ...and lift sign-in lock-outs (django-axes' access attempts).
+ADMIN_AXES_PERMISSIONS = ("view_accessattempt", "delete_accessattempt")
 
 
 # One user per role, and a second compliance officer: requests need four eyes.
@@ -65,7 +69,8 @@ class Command(BaseCommand):
             if role == "admin":
                 user.user_permissions.set(
                     Permission.objects.filter(
-                        content_type__app_label="auth", codename__in=ADMIN_AUTH_PERMISSIONS
+                        Q(content_type__app_label="auth", codename__in=ADMIN_AUTH_PERMISSIONS)
+                        | Q(content_type__app_label="axes", codename__in=ADMIN_AXES_PERMISSIONS)
                     )
                 )
             verb = "created" if created else "reset"
