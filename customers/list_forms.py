@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from customers.services.segments import KnownSegment, segment_id_for, segments_known
 from customers.voucherify.paging import cursor_allowed
 from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
@@ -24,23 +25,38 @@ BROKEN_CURSOR = "Not a position in the list: the link was cut short or edited."
 POSITION_FIELDS = ("page", "starting_after", "ending_before")
 
 
+class PageSizeField(forms.TypedChoiceField):
+    """ "Per page": a list opened without one shows the size it lists (not the first choice,
+    which a browser selects when none is), so that the next filter keeps that size."""
+
+    def bound_data(self, data, initial):
+        return data if data not in (None, "") else initial
+
+
 class CustomerFilterForm(forms.Form):
     """Filters of GET /v1/customers; `filters()` gives them as `list_customers` keywords."""
 
     email = forms.CharField(required=False, max_length=254)
     name = forms.CharField(required=False, max_length=200)
     city = forms.CharField(required=False, max_length=200)
-    segment_id = forms.CharField(required=False, max_length=64, label="Segment id")
+    segment_id = forms.CharField(
+        required=False,
+        max_length=255,
+        label="Segment",
+        widget=forms.TextInput(attrs={"list": "known-segments", "autocomplete": "off"}),
+        help_text="A segment's name (as seen on profiles) or its seg_ id.",
+    )
     created_after = forms.DateField(required=False, widget=DateInput, label="Created from")
     created_before = forms.DateField(required=False, widget=DateInput, label="Created to")
     updated_after = forms.DateField(required=False, widget=DateInput, label="Updated from")
     updated_before = forms.DateField(required=False, widget=DateInput, label="Updated to")
     order = forms.ChoiceField(required=False, choices=ORDER_CHOICES, label="Order")
-    limit = forms.TypedChoiceField(
+    limit = PageSizeField(
         required=False,
         choices=LIMIT_CHOICES,
         coerce=int,
         empty_value=DEFAULT_LIMIT,
+        initial=DEFAULT_LIMIT,
         label="Per page",
     )
     page = forms.IntegerField(required=False, min_value=1, label="Page")
@@ -67,6 +83,23 @@ class CustomerFilterForm(forms.Form):
 
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.FILTER_FIELDS]
+
+    def clean_segment_id(self) -> str:
+        """A segment's name becomes its id (from the segments seen on profiles)."""
+        text = self.cleaned_data.get("segment_id") or ""
+        if not text.strip():
+            return ""
+        segment_id = segment_id_for(text=text)
+        if segment_id is None:
+            raise forms.ValidationError(
+                f"No segment named “{text.strip()}” has been seen on a profile yet: pick one "
+                "from the list, or give its seg_ id."
+            )
+        return segment_id
+
+    def known_segments(self) -> list[KnownSegment]:
+        """The segments to pick from by name (the filter's suggestions)."""
+        return segments_known()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

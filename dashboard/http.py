@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
@@ -32,3 +34,39 @@ def render_page(
     response = TemplateResponse(request, template, context or {}, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def without_empty(query: QueryDict) -> QueryDict:
+    """`query` less its empty values: what a list's URL keeps of a submitted filter form."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        filled = [value for value in values if value.strip()]
+        if filled:
+            kept.setlist(key, filled)
+    return kept
+
+
+def clean_query(view):
+    """Empty filters stay out of a list's URL. A plain GET with empty fields is redirected to
+    the URL without them; an HTMX request is answered as if they had not been sent, and its
+    pushed URL (`HX-Push-Url`) is the clean one. Pager links built with `{% querystring %}`
+    from `request.GET` then carry no empty filter either."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        kept = without_empty(request.GET)
+        if len(kept) == len(request.GET) and all(
+            kept.getlist(key) == request.GET.getlist(key) for key in kept
+        ):
+            return view(request, *args, **kwargs)
+        clean_url = request.path + (f"?{kept.urlencode()}" if kept else "")
+        if not wants_fragment(request):
+            return HttpResponseRedirect(clean_url)
+        kept._mutable = False
+        request.GET = kept
+        response = view(request, *args, **kwargs)
+        if request.htmx.trigger and "HX-Push-Url" not in response:
+            response["HX-Push-Url"] = clean_url
+        return response
+
+    return wrapper

@@ -5,3 +5,4 @@ erasure scrubber (`dashboard.erasure`) in its module."""
 from customers.models.consents import ConsentLedgerEntry  # noqa: F401
 from customers.models.imports import Chunk, FailedRow, Job, RateBudget  # noqa: F401
 from customers.models.privacy import DataSubjectRequest, SuppressedIdentifier  # noqa: F401
+from customers.models.segments import SeenSegment  # noqa: F401

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from customers.forms import ActivityFilterForm
 from customers.problems import render_api_problem
 from customers.services.privacy import erasure_of
+from customers.services.segments import customer_segments_list
 from customers.voucherify import NotFound, VoucherifyError, get_client
 from dashboard.http import render_page, wants_fragment
 
@@ -90,7 +91,7 @@ def customer_segments(request: HttpRequest, customer_id: str) -> TemplateRespons
     template = "customers/customer_segments.html"
     context = {"customer_id": customer_id}
     try:
-        segments = get_client().list_customer_segments(customer_id)
+        segments = customer_segments_list(customer_id=customer_id, user=request.user)
     except VoucherifyError as error:
         return render_api_problem(request, error, template, context, partial="customer-segments")
     context["segments"] = segments

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -15,9 +15,17 @@ from django_htmx.http import HttpResponseClientRedirect
 from customers.export import customer_csv_response
 from customers.list_forms import CustomerFilterForm, CustomerSearchForm
 from customers.problems import render_api_problem
-from customers.voucherify import NotFound, VoucherifyError, get_client
+from customers.services.search import (
+    CustomerFound,
+    CustomersFound,
+    NothingFound,
+    SegmentFound,
+    customer_search,
+    customers_list_page,
+)
+from customers.voucherify import VoucherifyError, get_client
 from dashboard.audit import record_export
-from dashboard.http import render_page
+from dashboard.http import clean_query, render_page
 
 TEMPLATE = "customers/customer_list.html"
 PARTIAL = "customer-table"
@@ -31,29 +39,36 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def _search(request: HttpRequest, search: CustomerSearchForm) -> HttpResponse:
-    """An id or source_id opens the profile; anything else becomes an exact filter."""
-    query = search.cleaned_data["q"]
+    """One customer opens the profile; several, or none, are shown here, the query kept in
+    the search box (pager links carry the filter the search became, not the query)."""
+    form = CustomerFilterForm({})
+    form.is_valid()
+    context: dict = {"form": form, "search": search}
     try:
-        customer = get_client().get_customer(query)
-    except NotFound:
-        field = "email" if "@" in query else "name"
-        messages.info(
-            request,
-            f"No customer has the id or source_id “{query}”; showing customers whose {field} "
-            "is exactly that.",
-        )
-        return _redirect(request, f"{reverse('customers:list')}?{urlencode({field: query})}")
+        outcome = customer_search(query=search.cleaned_data["q"], user=request.user)
     except VoucherifyError as error:
-        form = CustomerFilterForm({})
-        form.is_valid()
-        return render_api_problem(
-            request, error, TEMPLATE, {"form": form, "search": search}, partial=PARTIAL
-        )
-    return _redirect(request, reverse("customers:detail", args=[customer.id]))
+        return render_api_problem(request, error, TEMPLATE, context, partial=PARTIAL)
+    if isinstance(outcome, CustomerFound):
+        messages.info(request, f"Found by {outcome.matched}: “{outcome.value}”.")
+        return _redirect(request, reverse("customers:detail", args=[outcome.customer.id]))
+    if isinstance(outcome, SegmentFound):
+        query = urlencode({"segment_id": outcome.segment_id})
+        return _redirect(request, f"{reverse('customers:list')}?{query}")
+    if isinstance(outcome, NothingFound):
+        context["nothing_found"] = outcome
+        return render_page(request, TEMPLATE, context, partial=PARTIAL)
+    request.GET = QueryDict.fromkeys([outcome.field], outcome.value)
+    form = CustomerFilterForm(request.GET)
+    form.is_valid()
+    result = outcome.result
+    context.update(form=form, several=outcome, customers=result.customers, total=result.total)
+    context["pager"] = result.pager
+    return render_page(request, TEMPLATE, context, partial=PARTIAL)
 
 
 @require_GET
 @permission_required("dashboard.view_customers", raise_exception=True)
+@clean_query
 def customer_list(request: HttpRequest) -> HttpResponse:
     if "q" in request.GET:
         search = CustomerSearchForm(request.GET)
@@ -64,10 +79,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render_page(request, TEMPLATE, context, partial=PARTIAL)
     try:
-        result = get_client().list_customers(**form.list_request())
+        page = customers_list_page(request=form.list_request(), user=request.user)
     except VoucherifyError as error:
         return render_api_problem(request, error, TEMPLATE, context, partial=PARTIAL)
+    result = page.result
     context.update(customers=result.customers, total=result.total, pager=result.pager)
+    context["segment"] = page.segment
     return render_page(request, TEMPLATE, context, partial=PARTIAL)
 
 
