@@ -17,7 +17,6 @@ from customers.list_forms import CustomerFilterForm, CustomerSearchForm
 from customers.problems import render_api_problem
 from customers.services.search import (
     CustomerFound,
-    CustomersFound,
     NothingFound,
     SegmentFound,
     customer_search,
