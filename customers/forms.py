@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core import signing
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from customers.voucherify.enums import CAMPAIGN_TYPES, CUSTOMER_EVENT_TYPES
 from dashboard.dates import day_end, day_start
@@ -22,6 +23,8 @@ from dashboard.forms import DateInput
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
 SCALAR_FIELDS = ("name", "email", "phone", "description", "birthdate")
 MULTILINE_FIELDS = ("description",)
+# A new customer needs one of these, or nobody could find it again.
+IDENTIFYING_FIELDS = ("source_id", "email", "name", "phone")
 # Numbers without leading zeros (so that "007" or a postal code stays a string).
 NUMBER_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 TOKEN_RE = re.compile(r"[0-9a-f]{1,32}")
@@ -304,6 +307,20 @@ class CustomerForm(forms.Form):
                 validate_email(email)
             except forms.ValidationError as error:
                 self.add_error("email", error)
+        birthdate = data.get("birthdate")
+        opened_birthdate = (opened or {}).get("birthdate")
+        changed = birthdate is not None and birthdate.isoformat() != opened_birthdate
+        if changed and birthdate > timezone.localdate():
+            self.add_error("birthdate", "A birthdate cannot be in the future.")
+        # As typed: an invalid email is still something, and has its own error.
+        if not self.editing and not any(
+            str(self.data.get(name) or "").strip() for name in IDENTIFYING_FIELDS
+        ):
+            self.add_error(
+                None,
+                "Give at least a source id, an email, a name or a phone number: without one, "
+                "nobody could find this customer again.",
+            )
         return data
 
     def opened_fields(self) -> dict[str, Any] | None:

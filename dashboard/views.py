@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from customers.voucherify import Timeout, VoucherifyError, get_client
 from customers.voucherify.paging import Pager
 from dashboard.audit_forms import AuditFilterForm
-from dashboard.http import render_page
+from dashboard.http import clean_query, render_page
 from dashboard.models import AuditEntry
 
 AUDIT_PAGE_SIZE = 50
@@ -53,6 +53,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @permission_required("dashboard.view_audit_log", raise_exception=True)
+@clean_query
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Every change made through the dashboard, newest first, filterable and paginated."""
     form = AuditFilterForm(request.GET)
