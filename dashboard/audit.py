@@ -23,12 +23,26 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.voucherify.errors import VoucherifyError
 from dashboard import erasure
 from dashboard.erasure import ERASED, keyed_hash
 from dashboard.models import AuditEntry
+
+OPERATION_LABELS = {
+    "create_customer": "Created the customer",
+    "update_customer": "Edited the customer",
+    "delete_customer": "Deleted the customer",
+    "customer_permanently_deletion": "Permanently deleted the customer",
+    "update_customers_consents": "Changed consents",
+    "export_customers": "Exported customers (CSV)",
+    "export_consent_record": "Downloaded the consent record",
+    "import_customers_using_csv": "Imported customers (CSV)",
+    "update_customers_in_bulk": "Updated customers in bulk",
+    "update_customers_metadata_in_bulk": "Set metadata in bulk",
+}
 
 # Mappings flattened into `<name>.<key>` so that a diff names the key that changed.
 NESTED_FIELDS = ("metadata", "address")
@@ -59,6 +73,14 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[s
         if before.get(field) != after.get(field):
             changed[field] = (before.get(field), after.get(field))
     return changed
+
+
+def operation_label(operation: str) -> str:
+    """An operation in words; an unknown one as its name with spaces."""
+    if operation in OPERATION_LABELS:
+        return OPERATION_LABELS[operation]
+    words = operation.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def _json_value(value: Any) -> Any:
@@ -96,15 +118,26 @@ def _error_summary(error: BaseException) -> str:
     return error.__class__.__name__
 
 
-def _new_entry(user, operation: str, customer_id: str, changes) -> AuditEntry:
+def _new_entry(user, operation: str, customer_id: str, changes, customer=None) -> AuditEntry:
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AuditEntry(
+    entry = AuditEntry(
         user=user if authenticated else None,
         username=user.get_username() if authenticated else "",
         operation=operation,
         customer_id=customer_id or "",
         changes=changes or {},
     )
+    describe(entry, customer)
+    return entry
+
+
+def describe(entry: AuditEntry, customer) -> None:
+    """Keep the customer's name and source id on `entry` (a `Customer`, or None to leave
+    them), so that the log names the customer without reading it back."""
+    if customer is None:
+        return
+    entry.customer_name = (getattr(customer, "name", None) or "")[:255]
+    entry.customer_source_id = (getattr(customer, "source_id", None) or "")[:255]
 
 
 def _save(
@@ -125,6 +158,8 @@ def _save(
     if names_only:
         entry.changes = {field: {} for field in entry.changes}
     entry.customer_id = entry.customer_id or ""
+    if not entry.customer_id:
+        entry.customer_name = entry.customer_source_id = ""  # nothing to scrub them by
     entry.save()
 
 
@@ -135,15 +170,17 @@ def audited(
     *,
     customer_id: str = "",
     changes: Mapping[str, Any] | None = None,
+    customer=None,
 ) -> Iterator[AuditEntry]:
     """Record `operation` (a service method name) as one `AuditEntry` whatever its outcome.
 
     The yielded entry is unsaved until the block ends; set `customer_id` or `changes` on it
-    when they are only known after the call. An entry that ends with no `customer_id` (a
+    when they are only known after the call; `customer` (a `Customer`) names them in the log
+    (`describe` does it later, e.g. after a create). An entry that ends with no `customer_id` (a
     failed create) keeps the changed field names only: `scrub_customer` finds entries by
     customer id, so values stored there could never be erased.
     """
-    entry = _new_entry(user, operation, customer_id, changes)
+    entry = _new_entry(user, operation, customer_id, changes, customer)
     try:
         yield entry
     except Exception as error:
@@ -182,17 +219,29 @@ def scrub_customer(customer_id: str, *, also: Iterable[str] = ()) -> int:
 
     Entries recorded under `customer_id` (or any identifier in `also`, e.g. the source_id)
     keep who, when, operation, outcome, request id and the changed field names; every old
-    and new value becomes `ERASED` and the identifier becomes its `keyed_hash`, so that an
-    auditor holding the id can still find them. Idempotent.
+    and new value becomes `ERASED`, the name is cleared, and the id and source id become
+    their `keyed_hash`, so that an auditor holding either can still find them. Idempotent.
     """
     identifiers = {value for value in (customer_id, *also) if value}
     now = timezone.now()
     scrubbed = 0
-    for entry in AuditEntry.objects.filter(customer_id__in=identifiers):
+    matching = Q(customer_id__in=identifiers) | Q(customer_source_id__in=identifiers)
+    for entry in AuditEntry.objects.filter(matching):
         entry.changes = {field: {"old": ERASED, "new": ERASED} for field in entry.changes or {}}
         entry.customer_id = keyed_hash(customer_id)
+        if entry.customer_source_id and entry.scrubbed_at is None:
+            entry.customer_source_id = keyed_hash(entry.customer_source_id)
+        entry.customer_name = ""
         entry.scrubbed_at = now
-        entry.save(update_fields=["changes", "customer_id", "scrubbed_at"])
+        entry.save(
+            update_fields=[
+                "changes",
+                "customer_id",
+                "customer_name",
+                "customer_source_id",
+                "scrubbed_at",
+            ]
+        )
         scrubbed += 1
     return scrubbed
 

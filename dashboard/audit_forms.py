@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from dashboard.audit import keyed_hash
+from dashboard.audit import keyed_hash, operation_label
 from dashboard.dates import day_end, day_start
 from dashboard.forms import DateInput
 from dashboard.models import AuditEntry
@@ -19,7 +19,7 @@ def _choices(field: str) -> list[tuple[str, str]]:
 class AuditFilterForm(forms.Form):
     user = forms.ChoiceField(required=False, label="User")
     operation = forms.ChoiceField(required=False, label="Action")
-    customer_id = forms.CharField(required=False, max_length=255, label="Customer id")
+    customer_id = forms.CharField(required=False, max_length=255, label="Customer id or source id")
     outcome = forms.ChoiceField(
         required=False, choices=[("", "Any"), *AuditEntry.Outcome.choices], label="Outcome"
     )
@@ -33,7 +33,10 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The users and actions that appear in the trail (users may since have been deleted).
         self.fields["user"].choices = _choices("username")
-        self.fields["operation"].choices = _choices("operation")
+        self.fields["operation"].choices = [
+            (value, operation_label(value) if value else label)
+            for value, label in _choices("operation")
+        ]
 
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.FILTER_FIELDS]
@@ -55,7 +58,8 @@ class AuditFilterForm(forms.Form):
         if data.get("customer_id"):
             # An erased customer's entries are found by the keyed hash of the id.
             value = data["customer_id"].strip()
-            entries = entries.filter(customer_id__in=[value, keyed_hash(value)])
+            ids = [value, keyed_hash(value)]
+            entries = entries.filter(Q(customer_id__in=ids) | Q(customer_source_id__in=ids))
         if data.get("date_from"):
             entries = entries.filter(created_at__gte=day_start(data["date_from"]))
         if data.get("date_to"):

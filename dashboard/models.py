@@ -24,6 +24,10 @@ class Access(models.Model):
         return "dashboard access"
 
 
+# Operations recorded with no write to Voucherify (downloads made by the dashboard).
+LOCAL_OPERATIONS = frozenset({"export_customers", "export_consent_record"})
+
+
 class AuditEntry(models.Model):
     """One change made through the dashboard: who, when, what, on which customer, and how it went.
 
@@ -45,6 +49,10 @@ class AuditEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     operation = models.CharField(max_length=64, db_index=True)
     customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Who the customer was when the entry was written, so that the log names them without an
+    # API call per row; erasure clears the name and hashes the source id.
+    customer_name = models.CharField(max_length=255, blank=True)
+    customer_source_id = models.CharField(max_length=255, blank=True, db_index=True)
     changes = models.JSONField(default=dict, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.CharField(max_length=255, blank=True)
@@ -58,6 +66,26 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.operation} {self.customer_id or '-'} ({self.outcome})"
+
+    @property
+    def operation_label(self) -> str:
+        """The operation in words: "Edited the customer" for `update_customer`."""
+        from dashboard.audit import operation_label
+
+        return operation_label(self.operation)
+
+    @property
+    def request_id_missing(self) -> str:
+        """Why there is no request id (empty when there is one)."""
+        if self.request_id:
+            return ""
+        if self.operation in LOCAL_OPERATIONS:
+            return "no call to Voucherify"
+        if self.outcome == self.Outcome.SUCCESS:
+            return "none: Voucherify sends one with errors only"
+        if self.outcome == self.Outcome.UNKNOWN or "Timeout" in self.error:
+            return "none: no answer came back"
+        return "none: Voucherify was not reached or sent none"
 
 
 class WriteLock(models.Model):

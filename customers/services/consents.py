@@ -779,7 +779,11 @@ def _send(client, read: _Read, recorded: list[ConsentLedgerEntry], body: dict, u
     trail = None
     try:
         with audit.audited(
-            user, "update_customers_consents", customer_id=cid, changes=changes
+            user,
+            "update_customers_consents",
+            customer_id=cid,
+            changes=changes,
+            customer=read.customer,
         ) as trail:
             client.update_customers_consents(cid, body)
     except VoucherifyError as error:
@@ -841,6 +845,7 @@ def customer_consents_record(*, customer_id: str, user) -> ConsentRecord:
         else:
             available = True
         cid = read.customer.id or customer_id
+        audit.describe(trail, read.customer)
         entries = _ledger(cid)
         state = _derive(read, entries)
         trail.customer_id = cid

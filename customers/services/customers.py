@@ -25,7 +25,7 @@ from customers.services.outcomes import (
 from customers.services.suppression import Suppressed, suppression_check
 from customers.voucherify import NotFound, VoucherifyError, format_date, get_client
 from customers.voucherify.resources import Customer
-from dashboard.audit import audited, diff, flatten, resolve
+from dashboard.audit import audited, describe, diff, flatten, resolve
 from dashboard.locks import write_lock
 
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
@@ -137,7 +137,7 @@ def customer_update(
         data = _payload(now, mine)
         cid = current.id or customer_id
         try:
-            with audited(user, "update_customer", customer_id=cid) as entry:
+            with audited(user, "update_customer", customer_id=cid, customer=current) as entry:
                 entry.changes = diff({k: now.get(k) for k in data}, data)
                 saved = client.update_customer(cid, data)
         except VoucherifyError as error:
@@ -221,9 +221,11 @@ def customer_create(
             "create_customer",
             customer_id=existing.id if existing else "",
             changes=diff({k: old.get(k) for k in new}, new),
+            customer=existing,
         ) as entry:
             customer = client.create_customer(data)
             entry.customer_id = customer.id or ""
+            describe(entry, customer)
     except VoucherifyError as error:
         if not error.may_have_applied:
             raise
@@ -250,6 +252,7 @@ def _read_back_create(client, data, started, entry, error):
     if found is None:
         return OutcomeUnknown(error, None)
     entry.customer_id = found.id or ""
-    entry.save(update_fields=["customer_id"])
+    describe(entry, found)
+    entry.save(update_fields=["customer_id", "customer_name", "customer_source_id"])
     resolve(entry, applied=True, how="found the customer")
     return Saved(found, checked=True)

@@ -207,6 +207,13 @@ class Activity(Resource):
         name = segment.get("name") if isinstance(segment, dict) else None
         return name if isinstance(name, str) else None
 
+    @property
+    def campaign_name(self) -> str | None:
+        """The campaign of a loyalty, referral or reward event, where the payload names it."""
+        campaign = self.data.get("campaign")
+        name = campaign.get("name") if isinstance(campaign, dict) else None
+        return name if isinstance(name, str) else None
+
     def changes(self) -> list[tuple[str, Any, Any]]:
         """`(field, before, after)` of a customer.updated event, when its payload says.
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from typing import Any
 
 from django import template
 
@@ -22,3 +24,16 @@ def duration_words(value: datetime.timedelta | None) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def audit_value(value: Any) -> str:
+    """A recorded value as a person reads it: lists and objects as JSON (not Python reprs),
+    true/false, and ∅ for none. Escaped by the template like any text."""
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

@@ -249,7 +249,7 @@ def test_audit_log_shows_an_export_with_rows_and_filter_names(compliance, user_f
 
     html = compliance.get(AUDIT, {"operation": "export_customers"}).content.decode()
 
-    assert "<code>export_customers</code>" in html
+    assert "Exported customers (CSV)" in html
     assert "137 rows exported; filters: city, email" in html
     assert '<span class="badge ok">success</span>' in html
 
