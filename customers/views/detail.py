@@ -15,10 +15,12 @@ from customers.forms import ActivityFilterForm
 from customers.problems import render_api_problem
 from customers.services.privacy import erasure_of
 from customers.services.segments import customer_segments_list
+from customers.services.timeline import customer_timeline
 from customers.voucherify import NotFound, VoucherifyError, get_client
-from dashboard.http import render_page, wants_fragment
+from dashboard.http import clean_query, render_page, wants_fragment
 
 ACTIVITY_PAGE_SIZE = 20
+ACTIVITY_FILTERS = "activity-filters"  # the filter form's id: its requests push the URL
 
 
 @require_GET
@@ -37,7 +39,12 @@ def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
     return render_page(
         request,
         "customers/customer_detail.html",
-        {"customer": customer, "list_url": _list_url_came_from(request)},
+        {
+            "customer": customer,
+            "list_url": _list_url_came_from(request),
+            # The timeline's filters live in the profile's URL; the fragment is loaded with them.
+            "activity_query": ActivityFilterForm(request.GET).query(),
+        },
     )
 
 
@@ -57,31 +64,40 @@ def _list_url_came_from(request: HttpRequest) -> str:
 
 @require_GET
 @permission_required("dashboard.view_customers", raise_exception=True)
+@clean_query
 def customer_activities(request: HttpRequest, customer_id: str) -> TemplateResponse:
     """`#customer-activities`: the timeline with its filters; `starting_after_id` loads more.
 
     A "load more" request from HTMX gets `#activity-more`: the next items and a new "load
     more" row, which replace the old row; anything else gets the whole section or page.
+    Filters applied from the profile put themselves in the profile's URL (`HX-Push-Url`).
     """
     template = "customers/customer_activities.html"
     url = reverse("customers:activities", args=[customer_id])
     form = ActivityFilterForm(request.GET)
-    context = {"customer_id": customer_id, "form": form, "activities": (), "more_url": None}
+    context = {"customer_id": customer_id, "form": form, "entries": (), "more_url": None}
     paging = bool(request.GET.get("starting_after_id"))
     partial = "activity-more" if paging and wants_fragment(request) else "customer-activities"
     if not form.is_valid():
         return render_page(request, template, context, partial="customer-activities")
     try:
-        page = get_client().list_customer_activity(
-            customer_id, limit=ACTIVITY_PAGE_SIZE, **form.api_filters()
+        timeline = customer_timeline(
+            customer_id=customer_id,
+            filters=form.api_filters(),
+            limit=ACTIVITY_PAGE_SIZE,
+            user=request.user,
         )
     except VoucherifyError as error:
         return render_api_problem(request, error, template, context, partial=partial)
-    context["activities"] = page.activities
-    if page.has_more and page.more_starting_after:
-        context["more_url"] = f"{url}?{form.query(starting_after_id=page.more_starting_after)}"
+    context["entries"] = timeline.entries
+    if timeline.more_starting_after:
+        context["more_url"] = f"{url}?{form.query(starting_after_id=timeline.more_starting_after)}"
     context["first_page_url"] = f"{url}?{form.query()}" if paging else None
-    return render_page(request, template, context, partial=partial)
+    response = render_page(request, template, context, partial=partial)
+    if request.htmx and request.htmx.trigger == ACTIVITY_FILTERS:
+        profile = reverse("customers:detail", args=[customer_id])
+        response["HX-Push-Url"] = f"{profile}?{form.query()}" if form.query() else profile
+    return response
 
 
 @require_GET

@@ -369,7 +369,7 @@ def test_customer_activities_customer_updated_shows_changes_from_payload(support
 
     page = text(support.get(reverse("customers:activities", args=[CID]), **HTMX))
 
-    assert "<code>name</code>: Old → New" in page
+    assert "Name: Old → New" in page
 
 
 def test_customer_activities_empty_says_so(support, fake):

@@ -1,0 +1,131 @@
+"""The activity timeline, told: what a "Customer updated" entry changed, and who changed it
+when the change was made through the dashboard.
+
+Voucherify's `customer.updated` event carries the customer after the change (a snapshot),
+so the fields it changed are the differences from the snapshot before it: the page is read
+with one activity more than it shows, so that its oldest entry has one too. When the change
+was made here, the audit trail has it exactly, with who made it; the entry recorded closest
+to the event (within `AUDIT_WINDOW`) is taken.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from customers.services.customers import label
+from customers.voucherify import get_client
+from customers.voucherify.resources import BASE_FIELDS, Activity
+from dashboard.audit import flatten
+from dashboard.models import AuditEntry
+
+SNAPSHOT_TYPES = frozenset({"customer.created", "customer.updated"})
+AUDITED_WRITES = ("update_customer", "create_customer")
+AUDIT_WINDOW = datetime.timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # flat name: `email`, `address.city`, `metadata.tier`
+    before: Any
+    after: Any
+
+    @property
+    def label(self) -> str:
+        return label(self.field)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    activity: Activity
+    changes: tuple[FieldChange, ...] = ()
+    by: str = ""  # the dashboard user who made the change, when made here
+    # A customer.updated entry whose change could not be told (no earlier snapshot).
+    changes_unknown: bool = False
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: tuple[TimelineEntry, ...]
+    more_starting_after: str | None = None
+
+
+def _snapshot(activity: Activity) -> dict[str, Any] | None:
+    if activity.type not in SNAPSHOT_TYPES:
+        return None
+    customer = activity.data.get("customer")
+    if not isinstance(customer, Mapping):
+        return None
+    return flatten({name: customer.get(name) for name in BASE_FIELDS})
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    return tuple(
+        FieldChange(name, before.get(name), after.get(name))
+        for name in sorted(before.keys() | after.keys())
+        if (before.get(name) or None) != (after.get(name) or None)
+    )
+
+
+def _audit_entries(customer_id: str, activities: Sequence[Activity]) -> list[AuditEntry]:
+    """The dashboard's writes to this customer around the page's updates (one query)."""
+    stamps = [a.created_at for a in activities if a.type == "customer.updated" and a.created_at]
+    if not stamps:
+        return []
+    return list(
+        AuditEntry.objects.filter(
+            customer_id=customer_id,
+            operation__in=AUDITED_WRITES,
+            outcome=AuditEntry.Outcome.SUCCESS,
+            created_at__gte=min(stamps) - AUDIT_WINDOW,
+            created_at__lte=max(stamps) + AUDIT_WINDOW,
+        )
+    )
+
+
+def _closest(entries: list[AuditEntry], at: datetime.datetime | None) -> AuditEntry | None:
+    if at is None:
+        return None
+    near = [e for e in entries if abs(e.created_at - at) <= AUDIT_WINDOW]
+    return min(near, key=lambda e: abs(e.created_at - at), default=None)
+
+
+def _entry(activity: Activity, older: Sequence[Activity], audit: list[AuditEntry]):
+    if activity.type != "customer.updated":
+        return TimelineEntry(activity)
+    trail = _closest(audit, activity.created_at)
+    by = trail.username if trail is not None else ""
+    if trail is not None and trail.changes:
+        changes = tuple(
+            FieldChange(name, (change or {}).get("old"), (change or {}).get("new"))
+            for name, change in sorted(trail.changes.items())
+        )
+        return TimelineEntry(activity, changes, by)
+    told = activity.changes()
+    if told:
+        return TimelineEntry(activity, tuple(FieldChange(*row) for row in told), by)
+    after = _snapshot(activity)
+    before = next((s for s in map(_snapshot, older) if s is not None), None)
+    if after is None or before is None:
+        return TimelineEntry(activity, (), by, changes_unknown=True)
+    return TimelineEntry(activity, _diff(before, after), by)
+
+
+def customer_timeline(
+    *, customer_id: str, filters: Mapping[str, Any], limit: int, user
+) -> Timeline:
+    """A page of the customer's activity (newest first), each update with what it changed.
+    Raises `VoucherifyError` when the API fails."""
+    page = get_client().list_customer_activity(customer_id, limit=limit + 1, **filters)
+    activities = page.activities
+    shown = activities[:limit]
+    audit = _audit_entries(customer_id, shown)
+    entries = tuple(_entry(a, activities[i + 1 :], audit) for i, a in enumerate(shown))
+    more = None
+    if len(activities) > limit:
+        more = shown[-1].id
+    elif page.has_more and page.more_starting_after:
+        more = page.more_starting_after
+    return Timeline(entries, more)
