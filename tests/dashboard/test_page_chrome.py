@@ -30,6 +30,7 @@ def test_banner_sandbox_backend_on_sign_in_and_403_pages(client, client_for):
 
 def test_banner_real_voucherify_not_shown(client, settings):
     settings.VOUCHERIFY_USE_SANDBOX = False
+    settings.VOUCHERIFY_API_URL = "https://api.voucherify.io"
 
     assert _banner(client.get("/signin/")) is None
 
@@ -52,3 +53,10 @@ def test_nav_admin_gets_accounts_link():
 @pytest.mark.parametrize("role", ["support", "marketing", "compliance"])
 def test_nav_other_roles_no_accounts_link(client_for, role):
     assert "Accounts" not in _nav_links(client_for(role).get("/customers/"))
+
+
+def test_banner_sandbox_served_over_http_is_shown(client, settings):
+    settings.VOUCHERIFY_USE_SANDBOX = False
+    settings.VOUCHERIFY_API_URL = "http://127.0.0.1:8000/sandbox/"
+
+    assert _banner(client.get("/signin/")) is not None
