@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from customers.services.segments import SEGMENT_ID_PREFIX, KnownSegment, segment_find
-from customers.voucherify import NotFound, get_client
+from customers.voucherify import NotFound, VoucherifyError, get_client
 from customers.voucherify.resources import Customer, CustomerList
 
 # Enough to tell one from several, and a first page to show for several.
@@ -109,8 +109,14 @@ class ListPage:
 
 def customers_list_page(*, request: dict[str, Any], user) -> ListPage:
     """One page of GET /v1/customers for the list's `request` keywords; a segment filter is
-    named too (from the segments seen, else asked once with `get_segment`). Raises
-    `VoucherifyError` when the API fails."""
+    named too (from the segments seen, else asked once with `get_segment`; unnamed if that
+    fails). Raises `VoucherifyError` when the list cannot be read."""
+    result = get_client().list_customers(**request)
     segment_id = request.get("segment_id")
-    segment = segment_find(text=segment_id) if segment_id else None
-    return ListPage(get_client().list_customers(**request), segment)
+    if not segment_id:
+        return ListPage(result)
+    try:
+        segment = segment_find(text=segment_id)
+    except VoucherifyError:
+        segment = KnownSegment(segment_id, "")  # the list stands without the segment's name
+    return ListPage(result, segment)

@@ -195,3 +195,19 @@ def test_segment_find_unknown_raw_id_is_kept_without_a_name(sandbox):
 
     assert (found.id, found.name) == ("seg_missing", "")
     assert not SeenSegment.objects.exists()
+
+
+def test_customer_list_segment_name_lookup_failing_still_lists(support, sandbox, monkeypatch):
+    from customers.voucherify.errors import ServerError
+
+    _customer(1)
+
+    def down(segment_id):
+        raise ServerError("down", status=503)
+
+    monkeypatch.setattr(sandbox, "get_segment", down)
+
+    response = support.get(LIST, {"segment_id": "seg_unknown"})
+
+    assert response.status_code == 200
+    assert "No customers match these filters" in response.text
