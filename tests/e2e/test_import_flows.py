@@ -101,4 +101,4 @@ def test_marketing_imports_merges_downloads_failed_row_then_sets_metadata(
 
     customer = get_client().get_customer("bulk-1")
     page.goto(f"{dashboard.url}/customers/{customer.id}/")
-    expect(page.get_by_text("spring-2026")).to_be_visible()
+    expect(page.get_by_text("spring-2026", exact=True)).to_be_visible()

@@ -50,7 +50,7 @@ def test_support_finds_reads_and_edits_then_sees_timeline_and_audit(
     page.get_by_role("button", name="Save", exact=True).last.click()
 
     expect(page.get_by_role("status")).to_contain_text("Customer saved")
-    expect(page.get_by_text("+44 20 7946 0999")).to_be_visible()
+    expect(page.get_by_text("+44 20 7946 0999", exact=True)).to_be_visible()
     expect(page.locator("main")).to_contain_text("platinum")
     expect(page.locator("#customer-activities")).to_contain_text("Customer updated")
 
