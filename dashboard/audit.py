@@ -42,6 +42,13 @@ OPERATION_LABELS = {
     "import_customers_using_csv": "Imported customers (CSV)",
     "update_customers_in_bulk": "Updated customers in bulk",
     "update_customers_metadata_in_bulk": "Set metadata in bulk",
+    "deletion_request_open": "Opened a data-subject request",
+    "deletion_request_verify_identity": "Recorded the identity check",
+    "deletion_request_approve": "Approved a data-subject request",
+    "deletion_request_refuse": "Refused a data-subject request",
+    "deletion_request_cancel": "Cancelled a data-subject request",
+    "deletion_request_extend": "Extended a data-subject request",
+    "suppression_override": "Overrode the suppression list",
 }
 
 # Mappings flattened into `<name>.<key>` so that a diff names the key that changed.

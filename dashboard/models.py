@@ -24,8 +24,20 @@ class Access(models.Model):
         return "dashboard access"
 
 
-# Operations recorded with no write to Voucherify (downloads made by the dashboard).
-LOCAL_OPERATIONS = frozenset({"export_customers", "export_consent_record"})
+# Operations recorded with no write to Voucherify (downloads, the dashboard's own records).
+LOCAL_OPERATIONS = frozenset(
+    {
+        "export_customers",
+        "export_consent_record",
+        "deletion_request_open",
+        "deletion_request_verify_identity",
+        "deletion_request_approve",
+        "deletion_request_refuse",
+        "deletion_request_cancel",
+        "deletion_request_extend",
+        "suppression_override",
+    }
+)
 
 
 class AuditEntry(models.Model):
