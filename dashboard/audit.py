@@ -48,6 +48,7 @@ OPERATION_LABELS = {
     "deletion_request_refuse": "Refused a data-subject request",
     "deletion_request_cancel": "Cancelled a data-subject request",
     "deletion_request_extend": "Extended a data-subject request",
+    "deletion_request_done": "Completed a data-subject request",
     "suppression_override": "Overrode the suppression list",
 }
 

@@ -35,6 +35,7 @@ LOCAL_OPERATIONS = frozenset(
         "deletion_request_refuse",
         "deletion_request_cancel",
         "deletion_request_extend",
+        "deletion_request_done",
         "suppression_override",
     }
 )

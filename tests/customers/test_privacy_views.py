@@ -525,7 +525,8 @@ def test_privacy_detail_links_the_customers_audit_trail_also_once_erased(grace, 
     link = html(a.get(request.get_absolute_url())).css_first("[data-audit-link]")
     trail = html(a.get(link.attributes["href"]))
 
-    operations = texts(trail, "#audit-table tbody td:nth-child(3)")
+    cells = trail.css("#audit-table tbody td[data-operation]")
+    operations = [cell.attributes["data-operation"] for cell in cells]
     assert operations[-1] == "deletion_request_open"
     assert operations[0] == "deletion_request_done"
     assert grace.id not in link.attributes["href"]

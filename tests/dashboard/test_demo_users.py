@@ -98,6 +98,8 @@ def test_admin_demo_admin_can_manage_users_in_django_admin(client):
 def test_create_demo_users_adds_a_second_compliance_officer_for_four_eyes():
     call_command("create_demo_users")
 
-    second = authenticate(username="compliance2", password="compliance2-demo-pass")
+    second = authenticate(
+        RequestFactory().post("/signin/"), username="compliance2", password="compliance2-demo-pass"
+    )
     assert second is not None
     assert list(second.groups.values_list("name", flat=True)) == ["compliance"]

@@ -214,6 +214,12 @@ def test_erasure_scrubbers_cover_every_model_with_text_columns():
         "customers.SuppressedIdentifier",  # keyed hashes only
         "customers.RateBudget",  # a shared request budget
         "django_tasks_database.DBTaskResult",  # tasks take job ids and return states
+        "customers.SeenSegment",  # segment ids and names, no person's data
+        # Sign-in attempts: staff usernames and addresses, never a customer's.
+        "axes.AccessAttempt",
+        "axes.AccessAttemptExpiration",
+        "axes.AccessFailureLog",
+        "axes.AccessLog",
     }
     scrubbed = {
         "customers.ConsentLedgerEntry": "consent ledger",
