@@ -85,6 +85,7 @@ def main() -> None:
     pages = {
         "list": ("/customers/", {}),
         "list, fragment": ("/customers/", htmx),
+        "list, 100 rows": ("/customers/?limit=100", htmx),
         "list, city + order": ("/customers/?city=Berlin&order=-created_at", htmx),
         "list, email": (f"/customers/?email={sample.email}", htmx),
         "search by source_id": (f"/customers/?q={sample.source_id}", {}),

@@ -4,7 +4,9 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
   if (target.closest("input, textarea, select, [contenteditable]")) return;
-  const search = document.querySelector("[data-search-box]");
+  // The page's own search box first (the customers list), else the one in the top bar.
+  const search =
+    document.querySelector("main [data-search-box]") || document.querySelector("[data-search-box]");
   if (search) {
     event.preventDefault();
     search.focus();
@@ -67,3 +69,74 @@ function pollNow() {
 }
 setInterval(pollNow, POLL_MS);
 document.addEventListener("visibilitychange", pollNow);
+
+// Layout, feedback and focus (issue 8).
+
+// Filters fold behind their heading (a <details>, closed in the HTML so that a phone shows the
+// first result near the top); on a wide screen they start open.
+for (const fold of document.querySelectorAll("details[data-fold-wide]")) {
+  if (window.matchMedia("(min-width: 800px)").matches) fold.open = true;
+}
+
+// A page that arrives with an error summary (a failed save) starts there, as GOV.UK does.
+const summary = document.querySelector("[data-error-summary]");
+if (summary && (!document.activeElement || document.activeElement === document.body)) {
+  summary.focus();
+}
+
+let focusBefore = null;
+
+// While htmx waits on the server, the region it will fill says so (aria-busy; the CSS dims it
+// and the link or button pressed shows a spinner).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  focusBefore = document.activeElement;
+  event.detail.target?.setAttribute("aria-busy", "true");
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  event.detail.target?.removeAttribute("aria-busy");
+});
+
+// After a swap, focus goes to the new content when it would otherwise fall to <body> (the
+// link or button pressed was inside what was replaced): the fragment's [data-focus] (an error
+// summary, the results' heading, the first new timeline entry), else its first alert or
+// heading. Typing in a filter outside the region keeps its focus. Then the small live region
+// says what arrived ([data-summary]: "25 customers, page 2"), not the whole table.
+const live = () => document.getElementById("live-status");
+function announce(text) {
+  const region = live();
+  if (!region || !text) return;
+  region.textContent = "";
+  // A new text node after a clear is what screen readers notice, even for the same words.
+  window.setTimeout(() => (region.textContent = text), 50);
+}
+function within(root, selector) {
+  if (!(root instanceof Element)) return null;
+  return root.matches(selector) ? root : root.querySelector(selector);
+}
+document.addEventListener("htmx:afterSettle", (event) => {
+  const root = event.target;
+  const said = within(root, "[data-summary]");
+  if (said) announce(said.dataset.summary || said.textContent.replace(/\s+/g, " ").trim());
+  else {
+    const note = within(root, ".messages");
+    if (note) announce(note.textContent.replace(/\s+/g, " ").trim());
+  }
+  const active = document.activeElement;
+  const lost =
+    focusBefore &&
+    focusBefore !== document.body &&
+    !focusBefore.isConnected &&
+    (!active || active === document.body);
+  if (!lost) return;
+  const next =
+    within(root, "[data-focus]") ||
+    within(root, "[role=alert]") ||
+    within(root, "h1, h2, h3") ||
+    (root instanceof HTMLElement ? root : null);
+  if (!next) return;
+  if (!next.matches("a[href], button, input, select, textarea, [tabindex]")) {
+    next.setAttribute("tabindex", "-1");
+  }
+  next.focus();
+  focusBefore = null;
+});

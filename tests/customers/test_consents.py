@@ -248,7 +248,7 @@ def test_consents_change_without_any_consent_chosen_says_so(consents_sandbox, ma
     response = marketing.post(url(consents_sandbox), data)
 
     assert response.status_code == 200
-    assert "Choose at least one consent" in parse(response).css_first(".alert").text()
+    assert "Choose at least one consent" in parse(response).css_first("[data-error-summary]").text()
     assert not ConsentLedgerEntry.objects.exists()
 
 
