@@ -25,11 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django(db_path: Path) -> None:
+def setup_django(db_path: Path, *, debug: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["SANDBOX_DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path.with_suffix('.default.sqlite3')}"
-    os.environ["DJANGO_DEBUG"] = "true"
+    os.environ["DJANGO_DEBUG"] = "true" if debug else "false"
+    if not debug:  # what production refuses to start without
+        os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+        os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
     os.environ["SANDBOX_WORKER"] = "false"
     os.environ["VOUCHERIFY_APP_ID"] = ""
     os.environ["VOUCHERIFY_APP_TOKEN"] = ""
