@@ -113,6 +113,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget templates, the common ones written in Python (dashboard/rendering.py).
+FORM_RENDERER = "dashboard.rendering.FormRenderer"
 
 
 def _database(url_var: str, default: str) -> dict:
