@@ -69,3 +69,35 @@ def test_slash_focuses_the_search_on_a_page_without_its_own(signed_in_as, dashbo
     page.keyboard.press("/")
 
     expect(page.get_by_role("searchbox", name="Find a customer")).to_be_focused()
+
+
+# Recorded as the request leaves (htmx:beforeSend): what the page shows while it waits.
+WAITING = """() => { window.waiting = new Promise(resolve => document.addEventListener('htmx:beforeSend', event => {
+  const elt = event.detail.elt;
+  resolve({
+    busy: event.detail.target.getAttribute('aria-busy'),
+    spinner: getComputedStyle(elt, '::after').animationName,
+  });
+}, {once: true})); }"""
+
+
+def test_page_link_and_load_more_show_they_are_waiting(signed_in_as, dashboard):
+    client = get_client()
+    customer = client.create_customer({"source_id": "wait-0", "name": "Ada"})
+    for number in range(11):
+        client.create_customer({"source_id": f"wait-{number + 1}", "name": f"Wait {number}"})
+        client.update_customer(customer.id, {"name": f"Ada {number}"})
+        client.update_customer(customer.id, {"name": f"Ada {number}."})
+    page = signed_in_as("support")
+    page.goto(f"{dashboard.url}/customers/?limit=10")
+    page.evaluate(WAITING)
+
+    page.get_by_role("link", name="2", exact=True).click()
+
+    assert page.evaluate("() => window.waiting") == {"busy": "true", "spinner": "spin"}
+    expect(page.locator("#customer-table")).not_to_have_attribute("aria-busy", "true")
+    page.goto(f"{dashboard.url}/customers/{customer.id}/")
+    more = page.get_by_role("link", name="Load more")
+    page.evaluate(WAITING)
+    more.click()
+    assert page.evaluate("() => window.waiting") == {"busy": "true", "spinner": "spin"}
