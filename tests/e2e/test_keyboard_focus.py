@@ -72,7 +72,8 @@ def test_slash_focuses_the_search_on_a_page_without_its_own(signed_in_as, dashbo
 
 
 # Recorded as the request leaves (htmx:beforeSend): what the page shows while it waits.
-WAITING = """() => { window.waiting = new Promise(resolve => document.addEventListener('htmx:beforeSend', event => {
+WAITING = """() => { window.waiting = new Promise(resolve =>
+  document.addEventListener('htmx:beforeSend', event => {
   const elt = event.detail.elt;
   resolve({
     busy: event.detail.target.getAttribute('aria-busy'),
