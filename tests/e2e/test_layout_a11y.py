@@ -9,6 +9,7 @@ var/layout-a11y.txt for the notes.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
+from customers.services import privacy
 from customers.voucherify import get_client
 from dashboard.audit import audited
 from sandbox.models import Customer as SandboxCustomer
@@ -103,6 +105,39 @@ def started_job(page, preview_url) -> str:
     return page.url
 
 
+def requests_pages(base: str, customer, user_for) -> dict[str, str]:
+    """The data-subject request pages (compliance, admin): a request waiting for its identity
+    check, one approved (the execute form and what will be lost), an access export."""
+
+    def opened(kind: str):
+        return privacy.deletion_request_open(
+            customer=customer.id,
+            kind=kind,
+            ticket="HD-1",
+            received_on=date.today(),
+            notes="",
+            user=opener,
+        )
+
+    opener, approver = user_for("compliance"), user_for("compliance")
+    waiting = opened("erasure")
+    access = opened("access")
+    for request in (access,):
+        privacy.deletion_request_verify_identity(
+            request_id=request.pk, method="email_confirmation", note="", user=opener
+        )
+        privacy.deletion_request_approve(request_id=request.pk, user=approver)
+    privacy.deletion_request_execute(request_id=access.pk, user=approver)
+    requests = f"{base}/deletion-requests/"
+    return {
+        "requests": requests,
+        "open a request": f"{requests}new/?customer={customer.id}",
+        "request, received": f"{requests}{waiting.pk}/",
+        "request, access done": f"{requests}{access.pk}/",
+        "access export": f"{requests}{access.pk}/export/",
+    }
+
+
 def pages_of(role: str, base: str, customer_id: str) -> dict[str, str]:
     profile = f"{base}/customers/{customer_id}/"
     pages = {
@@ -167,10 +202,12 @@ def write_figures(role: str, rows: list) -> None:
 
 @pytest.mark.parametrize("role", ["support", "marketing", "compliance", "admin"])
 def test_every_page_of_role_fits_both_widths_and_passes_axe(
-    role, signed_in_as, dashboard, wide_customer, tmp_path
+    role, signed_in_as, dashboard, wide_customer, tmp_path, user_for
 ):
     page = signed_in_as(role)
     pages = pages_of(role, dashboard.url, wide_customer.id)
+    if role in ("compliance", "admin"):
+        pages |= requests_pages(dashboard.url, wide_customer, user_for)
     if role in ("marketing", "admin"):
         preview = uploaded_preview(page, dashboard.url, tmp_path)
         pages |= {"import preview": preview, "job": started_job(page, preview)}
