@@ -79,7 +79,11 @@ def test_compliance_erasure_four_eyes_receipt_certificate_then_gone_and_suppress
     expect(page.locator("[data-loss]")).to_contain_text("loyalty point")
     page.get_by_label("Type the customer's email or source id to confirm").fill("Grace Hopper")
     page.get_by_role("button", name="Erase permanently").click()
-    expect(page.get_by_text("That is not the customer's email or source id")).to_be_visible()
+    # Said twice: in the error summary (focused, a link to the field) and under the field.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("That is not the customer's email or source id")
+    expect(page.locator("#id_confirmation_error")).to_contain_text("That is not the customer's")
     page.get_by_label("Type the customer's email or source id to confirm").fill(GRACE["email"])
     page.get_by_role("button", name="Erase permanently").click()
 
