@@ -80,7 +80,9 @@ for (const fold of document.querySelectorAll("details[data-fold-wide]")) {
 
 // A page that arrives with an error summary (a failed save) starts there, as GOV.UK does.
 const summary = document.querySelector("[data-error-summary]");
-if (summary && (!document.activeElement || document.activeElement === document.body)) {
+// (A field's autofocus, e.g. the sign-in username, gives way to it.)
+const focused = document.activeElement;
+if (summary && (!focused || focused === document.body || focused.hasAttribute("autofocus"))) {
   summary.focus();
 }
 

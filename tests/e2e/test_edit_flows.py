@@ -128,7 +128,7 @@ def test_create_with_existing_source_id_asks_to_confirm_then_updates_that_custom
     expect(page).to_have_url(re.compile(rf"/customers/{ada.id}/$"))
     expect(page.get_by_role("status")).to_contain_text("Customer saved")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
-    expect(page.get_by_text("+1 555 0100")).to_be_visible()
+    expect(page.get_by_text("+1 555 0100", exact=True)).to_be_visible()
     assert client.list_customers(limit=10).total == before
     updated = client.get_customer(ada.id)
     assert (updated.phone, updated.email) == ("+1 555 0100", "ada@example.test")
