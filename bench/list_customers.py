@@ -33,6 +33,7 @@ def setup_django(db_path: Path, *, debug: bool = True) -> None:
     if not debug:  # what production refuses to start without
         os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
         os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+        os.environ.setdefault("DSR_CERTIFICATE_KEY", "bench-only-certificate-key")
     os.environ["SANDBOX_WORKER"] = "false"
     os.environ["VOUCHERIFY_APP_ID"] = ""
     os.environ["VOUCHERIFY_APP_TOKEN"] = ""
