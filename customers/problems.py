@@ -82,7 +82,8 @@ class ApiProblem:
                 request_id,
                 retry_after=error.retry_after,
             )
-        if isinstance(error, Timeout):
+        if isinstance(error, Timeout) or (isinstance(error, ServerError) and error.status == 504):
+            # A gateway's 504 is the same cause: Voucherify did not answer it in time.
             return cls(
                 "Voucherify is slow",
                 "Voucherify did not answer in time; try again in a moment.",
@@ -97,7 +98,12 @@ class ApiProblem:
                 request_id,
             )
         if isinstance(error, AuthFailed):
-            logger.error("Voucherify refused the dashboard's credentials: %s", error)
+            # Not the message: an API may echo the refused token back in it.
+            logger.error(
+                "Voucherify refused the dashboard's credentials (HTTP %s, request id %s)",
+                error.status,
+                error.request_id,
+            )
             return cls(
                 "Configuration error",
                 "Voucherify refused the dashboard's credentials. An admin must fix the "
@@ -123,6 +129,20 @@ class ApiProblem:
             )
         logger.warning("Unexpected Voucherify error: %r", error)
         return cls("Voucherify had a problem", str(error), 502, request_id)
+
+
+def cause_of(error: VoucherifyError) -> str:
+    """The cause in one word, for machines (healthz): slow, unreachable, busy, configuration,
+    not_found, refused or error; the same reading of `error` as `ApiProblem.from_error`."""
+    return {
+        504: "slow",
+        503: "unreachable",
+        429: "busy",
+        404: "not_found",
+        400: "refused",
+    }.get(ApiProblem.from_error(error).status) or (
+        "configuration" if isinstance(error, AuthFailed) else "error"
+    )
 
 
 def problem_for(

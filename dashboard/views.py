@@ -8,7 +8,8 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from customers.voucherify import Timeout, VoucherifyError, get_client
+from customers.problems import cause_of
+from customers.voucherify import VoucherifyError, get_client
 from customers.voucherify.paging import Pager
 from dashboard.audit_forms import AuditFilterForm
 from dashboard.http import clean_query, render_page
@@ -36,12 +37,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         client = get_client()
         try:
             client.list_customers(limit=1)
-        except Timeout as error:
-            body = {"status": "error", "voucherify": "slow", "error": type(error).__name__}
-            status = 504
         except VoucherifyError as error:
-            body = {"status": "error", "voucherify": "unreachable", "error": type(error).__name__}
-            status = 503
+            cause = cause_of(error)
+            body = {"status": "error", "voucherify": cause, "error": type(error).__name__}
+            status = 504 if cause == "slow" else 503
         else:
             body, status = (
                 {"status": "ok", "voucherify": "reachable", "backend": client.backend},

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from customers.import_forms import MetadataForm
 from customers.list_forms import CustomerFilterForm
 from customers.models import Job
-from customers.problems import render_api_problem
+from customers.problems import problem_for, render_api_problem
 from customers.services import imports, jobs
 from customers.voucherify import VoucherifyError
 from dashboard.http import render_page
@@ -61,6 +61,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     listing = jobs.job_list()
     active = any(job.state in Job.ACTIVE for job in listing.jobs)
     context = {"listing": listing, "active": active}
+    if listing.actions_error is not None:  # the dashboard's jobs still show; the section says why
+        context["problem"] = problem_for(request, listing.actions_error, partial="job-table")
     return render_page(request, LIST, context, partial="job-table")
 
 

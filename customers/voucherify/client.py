@@ -89,6 +89,15 @@ def handle_response(response: requests.Response, into: type[R] | None = None) ->
     status = response.status_code
     if 200 <= status < 300:
         if into is None:
+            # No body expected (204, or the consents' bare 200); one that is not JSON is not
+            # Voucherify's answer (a proxy's or a captive portal's page): maybe not applied.
+            if response.content.strip():
+                try:
+                    msgspec.json.decode(response.content)
+                except msgspec.DecodeError as exc:
+                    raise BadResponse(
+                        "Voucherify answered with a body that is not JSON", status=status
+                    ) from exc
             return None
         try:
             return decode(response.content, into)
@@ -219,6 +228,7 @@ class VoucherifyClient:
         self.base_url = base_url.rstrip("/")
         self.backend = backend
         self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
+        self._token = app_token
         self.session = _Session()
         self.session.headers.update(
             {
@@ -277,6 +287,7 @@ class VoucherifyClient:
             result = handle_response(response, into)
         except VoucherifyError as exc:
             exc.may_have_applied = exc.may_have_applied and method not in READS
+            self._redact(exc)
             logger.debug(
                 "voucherify %s %s -> %s request_id=%s",
                 method,
@@ -287,6 +298,17 @@ class VoucherifyClient:
             raise
         logger.debug("voucherify %s %s -> %s", method, _loggable(path), response.status_code)
         return result
+
+    def _redact(self, error: VoucherifyError) -> None:
+        """A gateway may echo the refused token in its message: the error, which pages,
+        logs, the audit trail and the consent ledger show, never carries it."""
+        if not self._token:
+            return
+        for name in ("message", "details"):
+            value = getattr(error, name)
+            if isinstance(value, str) and self._token in value:
+                setattr(error, name, value.replace(self._token, "[app token]"))
+        error.args = (error.message,)
 
     def _async_action_id(self, created: AsyncActionCreated) -> str:
         if not created.async_action_id:

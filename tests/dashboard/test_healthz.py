@@ -69,26 +69,36 @@ def test_healthz_sandbox_backend_named(client, monkeypatch):
 
 @real_voucherify
 @pytest.mark.parametrize(
-    ("stub", "error"),
+    ("stub", "error", "cause"),
     [
-        ({"status": 401, "json": {"code": 401, "message": f"bad token {APP_TOKEN}"}}, "AuthFailed"),
-        ({"status": 429, "json": {"code": 429, "message": "Too many"}}, "RateLimited"),
-        ({"status": 500, "json": {"code": 500, "message": "Internal"}}, "ServerError"),
-        ({"status": 503, "body": "<html>down</html>"}, "ServerError"),
-        ({"status": 200, "body": "{not json"}, "BadResponse"),
-        ({"body": requests.ConnectionError(f"{API_URL} refused")}, "ConnectionFailed"),
+        (
+            {"status": 401, "json": {"code": 401, "message": f"bad token {APP_TOKEN}"}},
+            "AuthFailed",
+            "configuration",
+        ),
+        ({"status": 429, "json": {"code": 429, "message": "Too many"}}, "RateLimited", "busy"),
+        ({"status": 500, "json": {"code": 500, "message": "Internal"}}, "ServerError", "error"),
+        ({"status": 503, "body": "<html>down</html>"}, "ServerError", "error"),
+        ({"status": 200, "body": "{not json"}, "BadResponse", "error"),
+        (
+            {"body": requests.ConnectionError(f"{API_URL} refused")},
+            "ConnectionFailed",
+            "unreachable",
+        ),
     ],
     ids=["401", "429", "500", "503", "malformed", "refused"],
 )
-def test_healthz_api_fails_503_without_settings(client, api, stub, error):
+def test_healthz_api_fails_503_naming_the_cause_without_settings(
+    client, api, stub, error, cause, caplog
+):
     api.get(f"{API_URL}/v1/customers", **stub)
 
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "voucherify": "unreachable", "error": error}
+    assert response.json() == {"status": "error", "voucherify": cause, "error": error}
     body = response.content.decode()
-    assert not any(secret in body for secret in SECRETS)
+    assert not any(secret in body or secret in caplog.text for secret in SECRETS)
 
 
 @real_voucherify
