@@ -28,8 +28,9 @@ COLUMNS = (
     "updated_at",
     "metadata",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection), also
+# after leading whitespace, and in their full-width forms (which some spreadsheets fold).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 class Echo:
@@ -42,7 +43,7 @@ class Echo:
 def neutralise(value: Any) -> str:
     """The cell as text, with a leading `'` if a spreadsheet would read it as a formula."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) or text.lstrip().startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 

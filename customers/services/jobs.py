@@ -140,7 +140,8 @@ def job_list(*, limit: int = 50) -> JobList:
 
 
 def job_failed_rows_csv(*, job_id: int) -> Iterator[str]:
-    """The failed rows of an import in their original columns (formula cells neutralised),
+    """The failed rows of an import in their original columns (formula cells neutralised, the
+    reasons too: they quote Voucherify's answers),
     with the reason as a last column; bulk metadata jobs list the customers."""
     job = Job.objects.get(pk=job_id)
     writer = csv.writer(Echo())
@@ -158,11 +159,14 @@ def job_failed_rows_csv(*, job_id: int) -> Iterator[str]:
             if record.number in reasons:
                 cells = record.cells + [""] * (len(headers) - len(record.cells))
                 yield writer.writerow(
-                    [neutralise(c) for c in cells[: len(headers)]] + [reasons[record.number]]
+                    [neutralise(c) for c in cells[: len(headers)]]
+                    + [neutralise(reasons[record.number])]
                 )
         for row in loose:
-            yield writer.writerow([""] * len(headers) + [row.reason])
+            yield writer.writerow([""] * len(headers) + [neutralise(row.reason)])
         return
     yield writer.writerow(["source_id", "customer_id", "Failure reason"])
     for row in job.failed_rows.all().iterator():
-        yield writer.writerow([neutralise(row.source_id), row.customer_id, row.reason])
+        yield writer.writerow(
+            [neutralise(row.source_id), neutralise(row.customer_id), neutralise(row.reason)]
+        )
