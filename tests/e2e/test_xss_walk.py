@@ -56,7 +56,8 @@ def stored(dashboard, user_for):
     )
     group.consents.set([consent])
     admin = user_for("admin")
-    raw = f'source_id,name,"{P.replace(chr(34), chr(34) * 2)}"\nx1,"{P.replace(chr(34), chr(34) * 2)}",b\n'
+    quoted = '"' + P.replace('"', '""') + '"'  # one CSV cell
+    raw = f"source_id,name,{quoted}\nx1,{quoted},b\n"
     job = imports.import_upload(
         chunks=[raw.encode()], filename=PAYLOADS[0] + ".csv", size=len(raw), user=admin
     )
