@@ -65,6 +65,7 @@ lint: install-test
 # an erasure step by step.
 bench: install-test
 	$(PY) bench/pages.py
+	$(PY) bench/pages_100k.py
 	$(PY) bench/list_customers.py
 	$(PY) bench/import_preview.py
 	$(PY) bench/resources.py
