@@ -46,7 +46,7 @@ HEALTH = {  # healthz answers machines: the cause as a word
 }
 NOT_SENT = {"connect_timeout", "refused", "503", "429", "401"}  # a write surely not applied
 WITH_REQUEST_ID = {"500", "401"}
-SECRETS = [settings.SECRET_KEY, settings.SANDBOX_APP_TOKEN]
+SECRETS = [settings.SECRET_KEY, settings.SANDBOX_APP_TOKEN, settings.DSR_CERTIFICATE_KEY]
 
 
 def test_every_dashboard_url_has_a_case():

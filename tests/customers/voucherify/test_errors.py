@@ -326,3 +326,35 @@ def test_parse_field_errors_same_field_twice_collects_both():
     details = "Property .phone should be string, Property .phone should match pattern"
 
     assert parse_field_errors(details) == {"phone": ["should be string", "should match pattern"]}
+
+
+def test_error_message_echoing_the_app_token_is_redacted(client, api):
+    api.get(
+        f"{CUSTOMERS}/c1",
+        status=401,
+        json={"code": 401, "message": f"Bad token {APP_TOKEN}", "details": f"got {APP_TOKEN}"},
+    )
+
+    with pytest.raises(AuthFailed) as caught:
+        client.get_customer("c1")
+
+    assert APP_TOKEN not in str(caught.value) and APP_TOKEN not in repr(caught.value.args)
+    assert caught.value.message == "Bad token [app token]"
+
+
+@pytest.mark.parametrize("body", ["<html>portal</html>", "{broken"])
+def test_body_less_call_answered_with_a_body_that_is_not_json_is_bad_response(client, api, body):
+    api.put(f"{CUSTOMERS}/c1/consents", status=200, body=body)
+
+    with pytest.raises(BadResponse) as caught:
+        client.update_customers_consents("c1", {"unsubscribed": True})
+
+    assert caught.value.may_have_applied is True
+
+
+def test_body_less_call_answered_with_json_or_nothing_is_fine(client, api):
+    api.put(f"{CUSTOMERS}/c1/consents", status=200, body="")
+    api.put(f"{CUSTOMERS}/c2/consents", status=200, json={})
+
+    client.update_customers_consents("c1", {"unsubscribed": True})
+    client.update_customers_consents("c2", {"unsubscribed": True})
