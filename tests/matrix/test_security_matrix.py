@@ -240,7 +240,7 @@ def test_ids_reach_the_api_quoted_into_one_segment(plan, world, roles, identifie
         "\r" not in p and "\n" not in p and "\x00" not in p and "#" not in p.split("?")[0]
         for p in plan.raw_paths
     )
-    assert response.status_code in (302, 400)
+    assert response.status_code in (200, 302, 400)  # found, nothing found, refused
 
 
 def test_search_for_an_id_with_a_nul_byte_is_refused_before_any_call(plan, world, roles):
