@@ -115,3 +115,29 @@ def test_fault_matrix(plan, world, roles, case, fault, caplog):
             assert "may have saved" in text
     for value in case.kept:
         assert value in body
+
+
+SENDING_WRITES = [c for c in ALL_CASES if c.is_write and c.write_method]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
+@pytest.mark.parametrize("case", SENDING_WRITES, ids=lambda c: c.id)
+def test_fault_matrix_write_whose_first_read_fails_says_nothing_was_saved(
+    plan, world, roles, case, fault
+):
+    """Every call fails, so the reads a write makes first (the customer as it is now, the
+    consents' wording) fail before anything is sent."""
+    client = roles(case.role)
+    data = case.data(world, client)
+    plan.fault = fault
+    headers = {"HTTP_HX_REQUEST": "true"} if case.htmx else {}
+
+    response = client.post(case.url(world), data, **headers)
+
+    status, title = CAUSE[fault.name]
+    text = HTMLParser(response.content.decode()).text()
+    assert response.status_code == status, text[:800]
+    assert title in text and "Nothing was saved" in text
+    assert all(method == "GET" for method, _ in plan.calls), plan.calls
+    for value in case.kept:
+        assert value in response.content.decode()
