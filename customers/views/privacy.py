@@ -8,6 +8,7 @@ form's one-time token; the page polls itself while an execution is under way.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -26,7 +27,7 @@ from customers.privacy_forms import (
     RefuseForm,
     RequestFilterForm,
 )
-from customers.problems import ApiProblem, render_api_problem
+from customers.problems import ApiProblem, Retry, render_api_problem
 from customers.services import privacy
 from customers.voucherify import NotFound, VoucherifyError
 from dashboard.http import render_page, wants_fragment
@@ -123,6 +124,9 @@ def _render(request: HttpRequest, page: privacy.RequestPage, status: int = 200, 
         **bound,
     }
     context = {"page": page, "dsr": page.request, "today": timezone.localdate(), **forms}
+    if page.problem is not None:  # what an execution would take could not be read
+        retry = Retry(page.request.get_absolute_url())
+        context["problem"] = replace(ApiProblem.from_error(page.problem), retry=retry)
     return render_page(request, DETAIL_TEMPLATE, context, partial="dsr-request", status=status)
 
 

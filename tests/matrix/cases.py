@@ -44,6 +44,7 @@ class World:
     customer: object
     job_id: int
     request_id: int
+    approved_id: int  # an approved erasure: its page reads what an execution would take
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,13 @@ CASES: dict[str, list[Case]] = {
         ),
     ],
     "privacy:detail": [
-        Case("privacy:detail", "compliance", per_request("privacy:detail"), api=False)
+        Case("privacy:detail", "compliance", per_request("privacy:detail"), api=False),
+        Case(
+            "privacy:detail",
+            "compliance",
+            lambda world: reverse("privacy:detail", args=[world.approved_id]),
+            degraded=True,
+        ),
     ],
     "privacy:verify_identity": [
         Case(

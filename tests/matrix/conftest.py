@@ -49,7 +49,7 @@ def world(plan, user_for) -> World:
     customer = client.create_customer(
         {"source_id": "matrix-1", "name": "Matrix One", "email": "m1@example.com"}
     )
-    client.create_customer({"source_id": "matrix-other", "name": "Other"})
+    other = client.create_customer({"source_id": "matrix-other", "name": "Other"})
     Consent.objects.using("sandbox").create(
         id=ids.consent_id(), name="Newsletter", description="Monthly", created_at=ids.now()
     )
@@ -64,6 +64,18 @@ def world(plan, user_for) -> World:
         received_on=datetime.date.today(),
         user=officer,
     )
+    second = user_for("compliance", "officer-b")
+    erasure = privacy.deletion_request_open(
+        customer=other.id,
+        kind="erasure",
+        ticket="HD-2",
+        received_on=datetime.date.today(),
+        user=officer,
+    )
+    privacy.deletion_request_verify_identity(
+        request_id=erasure.pk, method="id_document", note="", user=officer
+    )
+    privacy.deletion_request_approve(request_id=erasure.pk, user=second)
     plan.calls.clear()
     plan.raw_paths.clear()
-    return World(customer.id, customer, job.pk, request.pk)
+    return World(customer.id, customer, job.pk, request.pk, erasure.pk)
