@@ -112,16 +112,24 @@ def unauthorized() -> ApiError:
     )
 
 
+class MethodNotAllowed(ApiError):
+    """405 without a key; the answer names the allowed methods in `Allow` too (RFC 9110)."""
+
+    def __init__(self, method: str, allowed: list[str]):
+        suggestion = " or ".join(
+            [", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed
+        )
+        super().__init__(
+            405,
+            None,
+            "HTTP Method Not Allowed",
+            f"{method} is not supported by this endpoint. Did you mean {suggestion}?",
+        )
+        self.allowed = allowed
+
+
 def method_not_allowed(method: str, allowed: list[str]) -> ApiError:
-    suggestion = " or ".join(
-        [", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed
-    )
-    return ApiError(
-        405,
-        None,
-        "HTTP Method Not Allowed",
-        f"{method} is not supported by this endpoint. Did you mean {suggestion}?",
-    )
+    return MethodNotAllowed(method, allowed)
 
 
 def internal_error() -> ApiError:
@@ -133,4 +141,6 @@ def error_response(error: ApiError, request_id: str) -> JsonResponse:
     if isinstance(error, TooManyRequests):
         response["Retry-After"] = str(error.retry_after)
         response["X-Rate-Limit-Type"] = "api_calls"
+    elif isinstance(error, MethodNotAllowed):
+        response["Allow"] = ", ".join(error.allowed)
     return response

@@ -319,6 +319,41 @@ def test_unknown_route_returns_json_404(sandbox_http):
     assert_error(response, 404, "not_found")
 
 
+@pytest.mark.parametrize(
+    "path", ["/v1/vouchers%0A", "/v1/customers%0A", "/%0A", "/v1/consents%0D%0A"]
+)
+def test_unknown_route_with_a_newline_returns_json_404(sandbox_http, path):
+    response = sandbox_http.request("GET", path)
+
+    body = assert_error(response, 404, "not_found")
+    assert "no such route" in body["details"]
+
+
+@pytest.mark.parametrize("path", ["/v1/customers/{}", "/v1/customers/{}/activity"])
+def test_customer_id_with_a_newline_returns_the_customers_json_404(sandbox_http, path):
+    response = sandbox_http.request("GET", path.format("ann%0Alee"))
+
+    body = assert_error(response, 404, "not_found")
+    assert body["resource_type"] == "customer"
+    assert body["resource_id"] == "ann\nlee"
+
+
+def test_customer_whose_source_id_holds_a_newline_is_found_by_it(sandbox_http, make_customer):
+    created = make_customer(source_id="crm\r\n42", name="Ann")
+
+    response = sandbox_http.call("GET", "/v1/customers/crm%0D%0A42")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == created["id"]
+
+
+def test_segment_id_with_a_newline_returns_the_segments_json_404(sandbox_http):
+    response = sandbox_http.request("GET", "/v1/segments/seg%0A1")
+
+    body = assert_error(response, 404, "not_found")
+    assert body["resource_type"] == "segment"
+
+
 def test_trailing_slash_is_not_redirected(sandbox_http):
     response = sandbox_http.request("POST", "/v1/customers/", json={}, allow_redirects=False)
 
@@ -375,3 +410,4 @@ def test_every_route_answers_405_with_its_methods(sandbox_http, method, path, al
 
     body = assert_error(response, 405)
     assert body["details"] == f"{method} is not supported by this endpoint. Did you mean {allowed}?"
+    assert response.headers["Allow"] == allowed.replace(" or ", ", ")

@@ -37,6 +37,24 @@ def test_adapter_keeps_the_raw_path_so_encoded_slashes_are_exact(session):
     assert sub.json()["data"][0]["data"]["data"]["customer"]["source_id"] == "a"
 
 
+def test_adapter_finds_a_customer_whose_source_id_holds_a_newline(session):
+    created = session.post(BASE + "/v1/customers", json={"source_id": "crm\n42"}).json()
+
+    response = session.get(BASE + "/v1/customers/crm%0A42")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == created["id"]
+
+
+@pytest.mark.parametrize("path", ["/v1/customers/nobody%0A", "/v1/vouchers%0A", "/%0A"])
+def test_adapter_answers_json_404_for_paths_with_a_newline(session, path):
+    response = session.get(BASE + path)
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["key"] == "not_found"
+
+
 def test_adapter_passes_query_strings_with_brackets(session):
     session.post(BASE + "/v1/customers", json={"source_id": "q-1"})
 
