@@ -266,7 +266,15 @@ def _route_customer_path(request, rest: str) -> tuple[str, str]:
     if parts is None:
         parts = rest.split("/")
     collection = "/".join(parts)
-    if request.method == "POST" and collection in ("importCSV", "bulk/async", "metadata/async"):
+    if request.method == "POST" and collection == "importCSV":
+        return collection, ""  # any other method: the customer whose id is "importCSV"
+    # No customer route has two segments without a suffix: these are the bulk endpoints,
+    # whatever the method (405 but for POST), unless a decoded `bulk%2Fasync` names one.
+    if (
+        len(parts) == 2
+        and collection in ("bulk/async", "metadata/async")
+        and (exact or request.method == "POST" or services.find_customer(collection) is None)
+    ):
         return collection, ""
     if len(parts) >= 2 and parts[-1] in CUSTOMER_SUFFIXES:
         prefix = "/".join(parts[:-1])

@@ -43,22 +43,32 @@ def _apply_errata(spec: dict[str, Any]) -> None:
       exactly one: read them as `anyOf`.
     - The legacy consents list sends `updated_at: null` (its own example) but the schema does
       not say `nullable`.
+    - The address's fields are strings, but the API stores a null sent for one as a value and
+      answers it back (API_NOTES quirk 2; the SDKs' request types allow null there).
     """
     schemas = spec["components"]["schemas"]
     result = schemas["AsyncAction"]["allOf"][1]["properties"]["result"]
     result["anyOf"] = result.pop("oneOf")
     activity_data = schemas["CustomerActivityData"]
     activity_data["anyOf"] = activity_data.pop("oneOf")
+    for field in schemas["CustomerBase"]["properties"]["address"]["properties"].values():
+        field["nullable"] = True
     listing = schemas["18_res_list_consents_GET"]["properties"]
     for name in ("groups", "consents"):
         item = listing[name]["properties"]["data"]["items"]["properties"]
         item["updated_at"]["nullable"] = True
 
 
-@functools.cache
-def load_contract() -> OpenAPI:
+def corrected_contract() -> dict[str, Any]:
+    """A fresh copy of the spec with the errata applied (for tools that load it themselves)."""
     spec = copy.deepcopy(contract_document())
     _apply_errata(spec)
+    return spec
+
+
+@functools.cache
+def load_contract() -> OpenAPI:
+    spec = corrected_contract()
     spec["servers"] = [*spec.get("servers", []), *({"url": url} for url in TEST_SERVERS)]
     return OpenAPI.from_dict(spec)
 

@@ -403,6 +403,8 @@ def test_failed_sign_ins_are_not_limited_when_the_rate_limit_is_off(sandbox_http
         ("DELETE", "/v1/async-actions/aa_000000000000000000", "GET"),
         ("PUT", "/v1/consents", "GET"),
         ("POST", "/v1/segments/seg_1", "GET"),
+        ("PUT", "/v1/customers/bulk/async", "POST"),
+        ("GET", "/v1/customers/metadata/async", "POST"),
     ],
 )
 def test_every_route_answers_405_with_its_methods(sandbox_http, method, path, allowed):
@@ -411,3 +413,11 @@ def test_every_route_answers_405_with_its_methods(sandbox_http, method, path, al
     body = assert_error(response, 405)
     assert body["details"] == f"{method} is not supported by this endpoint. Did you mean {allowed}?"
     assert response.headers["Allow"] == allowed.replace(" or ", ", ")
+
+
+def test_customer_whose_source_id_is_bulk_async_is_still_found_by_it(sandbox_http, make_customer):
+    created = make_customer(source_id="bulk/async")
+
+    response = sandbox_http.call("GET", "/v1/customers/bulk%2Fasync")
+
+    assert response.json()["id"] == created["id"]

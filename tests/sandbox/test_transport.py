@@ -55,6 +55,17 @@ def test_adapter_answers_json_404_for_paths_with_a_newline(session, path):
     assert response.json()["key"] == "not_found"
 
 
+def test_adapter_answers_405_to_a_put_on_the_bulk_endpoint(session):
+    session.post(BASE + "/v1/customers", json={"source_id": "bulk/async"})
+
+    response = session.put(BASE + "/v1/customers/bulk/async", json={"name": "x"})
+    customer = session.get(BASE + "/v1/customers/bulk%2Fasync")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert customer.json()["source_id"] == "bulk/async"
+
+
 def test_adapter_passes_query_strings_with_brackets(session):
     session.post(BASE + "/v1/customers", json={"source_id": "q-1"})
 
