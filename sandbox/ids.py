@@ -64,8 +64,8 @@ def iso(moment: datetime | None) -> str | None:
     """`2022-08-30T06:32:07.380Z`."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat() is C; strftime() and an f-string cost twice as much on a page of 100 rows.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def parse_datetime(value: str) -> datetime | None:

@@ -56,7 +56,8 @@ def consent_state(customer: Customer, rows=None) -> dict | None:
     return state
 
 
-def customer_to_api(customer: Customer, *, with_consents: bool = True) -> dict:
+def customer_to_api(customer: Customer, *, with_consents: bool = True, consents=None) -> dict:
+    """`consents`: the customer's consent rows when already read (a page of customers)."""
     body: dict = {"id": customer.id}
     if customer.source_id is not None:
         body["source_id"] = customer.source_id
@@ -72,9 +73,9 @@ def customer_to_api(customer: Customer, *, with_consents: bool = True) -> dict:
     body["referrals"] = customer.referrals or empty_referrals()
     system_metadata: dict = {}
     if with_consents:
-        consents = consent_state(customer)
-        if consents is not None:
-            system_metadata["consents"] = consents
+        state = consent_state(customer, consents)
+        if state is not None:
+            system_metadata["consents"] = state
     body["system_metadata"] = system_metadata
     body["created_at"] = ids.iso(customer.created_at)
     if customer.updated_at is not None:
