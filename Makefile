@@ -6,19 +6,31 @@ PY := $(BIN)/python
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test chromium env migrate seed lint format bench clean
+.PHONY: run test install install-test chromium env migrate seed lint format bench clean lock
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install --quiet -e .
+# The pinned versions (requirements*.lock, from `make lock`), then the project itself.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet -r requirements-test.lock
 	touch $@
+
+# Pin every package from pyproject.toml's ranges: the runtime, then the tests on top of it
+# (same versions in both). Run after changing a range; commit the lock files.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url \
+	--no-emit-find-links --no-emit-trusted-host --resolver=backtracking
+lock: $(BIN)/activate
+	$(PY) -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test --constraint requirements.lock \
+		--output-file requirements-test.lock pyproject.toml
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test chromium

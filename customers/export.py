@@ -93,7 +93,12 @@ def _lines(first: Customer | None, rest: Iterator[Customer], on_end: OnEnd) -> I
         except VoucherifyError as failure:
             error = failure
             # The status line is long gone: say so in the file itself, where the reader looks.
-            logger.warning("CSV export stopped after %s rows: %r", written, failure)
+            logger.warning(
+                "CSV export stopped after %s rows: %s",
+                written,
+                type(failure).__name__,
+                extra={"voucherify_request_id": failure.request_id},
+            )
             request_id = f" (request id {failure.request_id})" if failure.request_id else ""
             yield writer.writerow(
                 [

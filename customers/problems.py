@@ -100,9 +100,8 @@ class ApiProblem:
         if isinstance(error, AuthFailed):
             # Not the message: an API may echo the refused token back in it.
             logger.error(
-                "Voucherify refused the dashboard's credentials (HTTP %s, request id %s)",
-                error.status,
-                error.request_id,
+                "Voucherify refused the dashboard's credentials",
+                extra={"status": error.status, "voucherify_request_id": error.request_id},
             )
             return cls(
                 "Configuration error",
@@ -127,7 +126,12 @@ class ApiProblem:
                 502,
                 request_id,
             )
-        logger.warning("Unexpected Voucherify error: %r", error)
+        # Its type, not its text: Voucherify's details may quote what was sent (an email).
+        logger.warning(
+            "Unexpected Voucherify error %s",
+            type(error).__name__,
+            extra={"status": error.status, "voucherify_request_id": error.request_id},
+        )
         return cls("Voucherify had a problem", str(error), 502, request_id)
 
 

@@ -80,7 +80,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, and its own line times it all.
+    "dashboard.logs.request_context",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the process itself (gunicorn), compressed, cached for ever by name.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,7 +123,11 @@ FORM_RENDERER = "dashboard.rendering.FormRenderer"
 
 def _database(url_var: str, default: str) -> dict:
     config = env.db(url_var, default=default)
-    if config["ENGINE"] == "django.db.backends.sqlite3":
+    if config["ENGINE"] != "django.db.backends.sqlite3":
+        # PostgreSQL: keep a worker's connection between requests, checked before reuse.
+        config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+        config.setdefault("CONN_HEALTH_CHECKS", True)
+    else:
         # A background writer (sandbox async jobs) beside request threads: WAL, a busy
         # timeout and IMMEDIATE transactions, or writes fail with "database is locked".
         config.setdefault("OPTIONS", {}).update(
@@ -174,7 +182,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` writes here; WhiteNoise serves it (see README, "Production").
+STATIC_ROOT = BASE_DIR / env.str("DJANGO_STATIC_ROOT", default="staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Outside DEBUG: hashed names (cached for ever, safe to change) and gzip/brotli copies.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Security. Sandbox routes are exempt from CSRF (API clients), never from auth headers.
 SECURE_COOKIES = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
@@ -264,10 +282,25 @@ JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
 # A worker renews its lease on a job at least this often; past it the job is taken up again.
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=120)
 
+# One JSON object a line on stderr, with the request id, the user id and Voucherify's request
+# id; paths as routes, exceptions without their messages (dashboard/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "dashboard.logs.RequestContextFilter"}},
+    "formatters": {"json": {"()": "dashboard.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own handlers (plain text, mail to admins) give way to the one above.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
 }

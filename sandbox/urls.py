@@ -1,4 +1,4 @@
-"""The sandbox API, mounted at /sandbox/. Paths exactly as Voucherify's: no trailing slash.
+r"""The sandbox API, mounted at /sandbox/. Paths exactly as Voucherify's: no trailing slash.
 
 Ids match `[\s\S]`, not `.`: an id may hold a newline (`%0A`), which `.` would not match, and a
 path that no route matches must still reach the JSON catch-all, never Django's HTML 404. (An

@@ -26,6 +26,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collectstatic before the tests: WhiteNoise finds the files where they are.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 # File databases, not shared-cache memory ones: tests of concurrent writes (two agents saving
 # at once, a double click) need SQLite's busy timeout and WAL, as in production; a shared

@@ -4,6 +4,7 @@ method per API operation, named as in Voucherify's API reference."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any, TypeVar
@@ -178,6 +179,33 @@ def _loggable(path: str) -> str:
     return "/".join(part if not part or part in PATH_WORDS else "{id}" for part in path.split("/"))
 
 
+def _log_call(
+    method: str,
+    path: str,
+    started: float,
+    *,
+    status: int | None = None,
+    error: VoucherifyError | None = None,
+) -> None:
+    """One structured line per call: the masked path, the status, the time it took and, for a
+    failure, the error's type and Voucherify's request id (never its message: it may quote a
+    value the call sent)."""
+    fields = {
+        "method": method,
+        "path": _loggable(path),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if error is None:
+        logger.info("voucherify %s %s -> %s", method, fields["path"], status, extra=fields)
+        return
+    fields["error"] = type(error).__name__
+    fields["voucherify_request_id"] = error.request_id
+    logger.warning(
+        "voucherify %s %s -> %s", method, fields["path"], status or fields["error"], extra=fields
+    )
+
+
 def _transport_error(exc: requests.RequestException) -> VoucherifyError:
     """Slow (reached, no answer in time) or unreachable (never reached), by the root cause:
     urllib3's retry wraps a read timeout of a retried method in a ConnectionError."""
@@ -259,6 +287,7 @@ class VoucherifyClient:
         headers: Mapping[str, str] | None = None,
         into: type[R] | None = None,
     ) -> R | None:
+        started = time.perf_counter()
         try:
             response = self.session.request(
                 method,
@@ -282,21 +311,16 @@ class VoucherifyClient:
         except requests.RequestException as exc:
             error = _transport_error(exc)
             error.may_have_applied = error.may_have_applied and method not in READS
+            _log_call(method, path, started, error=error)
             raise error from exc
         try:
             result = handle_response(response, into)
         except VoucherifyError as exc:
             exc.may_have_applied = exc.may_have_applied and method not in READS
             self._redact(exc)
-            logger.debug(
-                "voucherify %s %s -> %s request_id=%s",
-                method,
-                _loggable(path),
-                response.status_code,
-                exc.request_id,
-            )
+            _log_call(method, path, started, status=response.status_code, error=exc)
             raise
-        logger.debug("voucherify %s %s -> %s", method, _loggable(path), response.status_code)
+        _log_call(method, path, started, status=response.status_code)
         return result
 
     def _redact(self, error: VoucherifyError) -> None:

@@ -283,11 +283,16 @@ def test_error_empty_id_not_found_without_request(client, api, bad_id):
     assert len(api.calls) == 0
 
 
-def test_error_logged_at_debug_with_request_id_never_token(client, api, caplog):
+def test_error_logged_as_warning_with_voucherify_request_id_never_token(client, api, caplog):
     api.get(
         f"{CUSTOMERS}/{ODD_ID_QUOTED}",
         status=404,
-        json={"code": 404, "message": "Resource not found", "request_id": "v-0123456789abcdef01"},
+        json={
+            "code": 404,
+            "message": "Resource not found",
+            "details": f"Cannot find customer with id {ODD_ID}",
+            "request_id": "v-0123456789abcdef01",
+        },
     )
     caplog.set_level(logging.DEBUG, logger="customers.voucherify")
 
@@ -295,15 +300,31 @@ def test_error_logged_at_debug_with_request_id_never_token(client, api, caplog):
         client.get_customer(ODD_ID)
 
     (record,) = [r for r in caplog.records if r.name == "customers.voucherify.client"]
-    assert record.levelno == logging.DEBUG
-    message = record.getMessage()
-    assert message.startswith("voucherify GET /v1/customers/{id} -> 404")
-    assert ODD_ID_QUOTED not in message
-    assert "v-0123456789abcdef01" in message
-    assert all(APP_TOKEN not in r.getMessage() for r in caplog.records)
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == "voucherify GET /v1/customers/{id} -> 404"
+    assert record.voucherify_request_id == "v-0123456789abcdef01"
+    assert record.error == "NotFound"
+    assert record.path == "/v1/customers/{id}"
+    assert isinstance(record.duration_ms, float)
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert ODD_ID not in logged
+    assert ODD_ID_QUOTED not in logged
+    assert APP_TOKEN not in logged
 
 
-def test_error_success_logged_at_debug_without_the_id(client, api, caplog):
+def test_error_unreachable_logged_with_the_error_and_no_status(client, api, caplog):
+    api.get(CUSTOMERS, body=requests.ConnectionError("refused"))
+    caplog.set_level(logging.DEBUG, logger="customers.voucherify")
+
+    with pytest.raises(ConnectionFailed):
+        client.list_customers()
+
+    (record,) = [r for r in caplog.records if r.name == "customers.voucherify.client"]
+    assert record.getMessage() == "voucherify GET /v1/customers -> ConnectionFailed"
+    assert record.status is None
+
+
+def test_error_success_logged_at_info_without_the_id(client, api, caplog):
     api.delete(f"{CUSTOMERS}/ann%40example.com", status=204)
     api.get(f"{CUSTOMERS}/ann%40example.com/segments", json={"data": [], "total": 0})
     caplog.set_level(logging.DEBUG, logger="customers.voucherify")
@@ -311,9 +332,9 @@ def test_error_success_logged_at_debug_without_the_id(client, api, caplog):
     client.delete_customer("ann@example.com")
     client.list_customer_segments("ann@example.com")
 
-    assert [r.getMessage() for r in caplog.records] == [
-        "voucherify DELETE /v1/customers/{id} -> 204",
-        "voucherify GET /v1/customers/{id}/segments -> 200",
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, "voucherify DELETE /v1/customers/{id} -> 204"),
+        (logging.INFO, "voucherify GET /v1/customers/{id}/segments -> 200"),
     ]
 
 
