@@ -84,4 +84,4 @@ bench: install-test
 	$(PY) bench/privacy.py
 
 clean:
-	rm -rf $(VENV) var *.sqlite3 *.sqlite3-*
+	rm -rf $(VENV) var .hypothesis *.sqlite3 *.sqlite3-*

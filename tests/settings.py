@@ -12,6 +12,9 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("DSR_CERTIFICATE_KEY", "test-certificate-key")
 os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
 os.environ.setdefault("SANDBOX_DATABASE_URL", "sqlite://:memory:")
+# On PostgreSQL (.ci/run's second run): no connection outlives its request, or the live
+# servers' threads would hold the test database open when it is dropped.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 os.environ["VOUCHERIFY_APP_ID"] = ""
 os.environ["VOUCHERIFY_APP_TOKEN"] = ""
 os.environ.setdefault("SANDBOX_WORKER", "false")
