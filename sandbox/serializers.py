@@ -56,6 +56,28 @@ def consent_state(customer: Customer, rows=None) -> dict | None:
     return state
 
 
+# The columns `customer_to_api` reads: a page of customers loads these only (each datetime
+# and JSON column costs a conversion per row).
+CUSTOMER_API_FIELDS = (
+    "id",
+    "source_id",
+    "name",
+    "description",
+    "email",
+    "phone",
+    "birthdate",
+    "birthday",
+    "address",
+    "metadata",
+    "summary",
+    "loyalty",
+    "referrals",
+    "unsubscribed",
+    "created_at",
+    "updated_at",
+)
+
+
 def customer_to_api(customer: Customer, *, with_consents: bool = True, consents=None) -> dict:
     """`consents`: the customer's consent rows when already read (a page of customers)."""
     body: dict = {"id": customer.id}

@@ -24,7 +24,12 @@ from sandbox.models import (
     SegmentMembership,
 )
 from sandbox.routers import SANDBOX_DB
-from sandbox.serializers import activity_to_api, customer_to_api, segment_ref
+from sandbox.serializers import (
+    CUSTOMER_API_FIELDS,
+    activity_to_api,
+    customer_to_api,
+    segment_ref,
+)
 
 STRING_FIELDS = ("name", "description", "email", "phone")
 DATE_FIELDS = ("birthdate", "birthday")
@@ -268,7 +273,7 @@ def _customers_to_api(ids: list[str]) -> list[dict]:
     """The customers of a page, in the page's order, with their consents: two queries."""
     if not ids:
         return []
-    rows = Customer.objects.using(SANDBOX_DB).in_bulk(ids)
+    rows = Customer.objects.using(SANDBOX_DB).only(*CUSTOMER_API_FIELDS).in_bulk(ids)
     consents: dict[str, list] = {customer_id: [] for customer_id in ids}
     for row in (
         CustomerConsent.objects.using(SANDBOX_DB)
