@@ -204,8 +204,8 @@ def list_customers(params: Mapping) -> dict:
             ranges[f"{field}__lt"] = before
         if after is not None:
             ranges[f"{field}__gt"] = after
-    live = _live_total()
-    total = _count(equal, segment_id, ranges) if equal or segment_id or ranges else live
+    filtered = bool(equal or segment_id or ranges)
+    total = _count(equal, segment_id, ranges) if filtered else _live_total()
     cursor = parse_time(params, "starting_after")
     if cursor is not None:
         # Not in the total. Ascending orders walk forward in time from it, the others back.
@@ -215,7 +215,9 @@ def list_customers(params: Mapping) -> dict:
     end = offset + limit + 1
     ids: list[str] = []
     if offset < total:
-        walk_by = ORDER_FIELDS[order] if walk_the_order(end, live, total) else None
+        # Fewer matches than the page's rows are sorted, however large the table: no count.
+        walk = total >= end and walk_the_order(end, _live_total() if filtered else total, total)
+        walk_by = ORDER_FIELDS[order] if walk else None
         query = _matching(equal, segment_id, ranges, walk_by=walk_by)
         ids = list(query.order_by(*ORDERS[order]).values_list("id", flat=True)[offset:end])
     return {
