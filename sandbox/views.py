@@ -304,7 +304,10 @@ CUSTOMER_ROUTE_METHODS = {
 @api
 def customer_routes(request, request_id, rest):
     kind, customer_id = _route_customer_path(request, rest)
-    _allow(request, *CUSTOMER_ROUTE_METHODS[kind])
+    allowed = CUSTOMER_ROUTE_METHODS[kind]
+    if kind == "" and customer_id == "importCSV":
+        allowed = (*allowed, "POST")  # the same path is also the CSV import's
+    _allow(request, *allowed)
     if kind == "importCSV":
         return _import_csv(request, request_id)
     if kind == "bulk/async":

@@ -45,12 +45,16 @@ def _apply_errata(spec: dict[str, Any]) -> None:
       not say `nullable`.
     - The address's fields are strings, but the API stores a null sent for one as a value and
       answers it back (API_NOTES quirk 2; the SDKs' request types allow null there).
+    - The activity types leave out the legacy consents' `customer.consents.given` and
+      `customer.consents.revoked` (API_NOTES 5.12), which the consents endpoints record.
     """
     schemas = spec["components"]["schemas"]
     result = schemas["AsyncAction"]["allOf"][1]["properties"]["result"]
     result["anyOf"] = result.pop("oneOf")
     activity_data = schemas["CustomerActivityData"]
     activity_data["anyOf"] = activity_data.pop("oneOf")
+    activity_types = schemas["CustomerActivity"]["properties"]["type"]["enum"]
+    activity_types += ["customer.consents.given", "customer.consents.revoked"]
     for field in schemas["CustomerBase"]["properties"]["address"]["properties"].values():
         field["nullable"] = True
     listing = schemas["18_res_list_consents_GET"]["properties"]

@@ -404,6 +404,7 @@ def test_failed_sign_ins_are_not_limited_when_the_rate_limit_is_off(sandbox_http
         ("PUT", "/v1/consents", "GET"),
         ("POST", "/v1/segments/seg_1", "GET"),
         ("PUT", "/v1/customers/bulk/async", "POST"),
+        ("OPTIONS", "/v1/customers/importCSV", "GET, PUT, DELETE or POST"),
         ("GET", "/v1/customers/metadata/async", "POST"),
     ],
 )

@@ -25,6 +25,9 @@ Left out, and why (also in README, "Tests, checks and benchmarks"):
   API_NOTES quirk 10), a CSV without a header row.
 - the stateful checks (`use_after_free`, `ensure_resource_availability`, ...): the contract
   declares no links between operations.
+- `allow_header_conformance` on POST /v1/customers/importCSV: that path is also
+  /v1/customers/{customerId} for the customer whose id is "importCSV", so its 405 rightly
+  allows GET, PUT and DELETE beside POST, which the check counts as undocumented.
 
 The run is bounded (`MAX_EXAMPLES` per operation, plus the contract's examples and
 schemathesis' coverage cases) and deterministic: derandomized, with a fixed seed and no
@@ -67,6 +70,9 @@ SEED = 20261201
 # Customers whose source_ids a client must quote: the fuzzer picks them beside random ids.
 ODD_SOURCE_IDS = ("a/b", "ann@example.com", "crm\n42", "50% off?", "..", "cust_lookalike")
 
+# Hypothesis loads its "ci" profile by itself when CI is set, and schemathesis builds on the
+# profile in force: the default one here, so that CI and a developer generate the same cases.
+hypothesis.settings.load_profile("default")
 schema = schemathesis.openapi.from_dict(corrected_contract())
 schema.config.seed = SEED
 schema.config.generation.update(
@@ -200,6 +206,9 @@ CHECKS = [
 @hypothesis.settings(suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
 def test_sandbox_answers_every_generated_request_as_the_contract_says(case, api):
     session, base_url = api
+    checks = CHECKS
+    if case.operation.label == "POST /v1/customers/importCSV":
+        checks = [check for check in CHECKS if check is not allow_header_conformance]
     case.call_and_validate(
-        base_url=base_url, session=session, headers=auth_headers(), checks=CHECKS, timeout=10
+        base_url=base_url, session=session, headers=auth_headers(), checks=checks, timeout=10
     )
