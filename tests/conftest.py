@@ -9,6 +9,15 @@ pytest_plugins = ["tests.customers.consent_fixtures"]
 #     pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, always started after the test databases: one started
+    before them (a file of tests that asks for it first) hands its request threads the test's
+    own SQLite connection objects, and a thread closing one while the test flushes the
+    database crashes the interpreter."""
+    return live_server
+
+
 @pytest.fixture
 def user_for(db, django_user_model):
     """`user_for("support")`: a new user in that role's group (`support-1`, `support-2`, ...)."""

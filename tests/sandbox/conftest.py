@@ -84,10 +84,7 @@ def session():
 
 
 @pytest.fixture
-def sandbox_http(django_db_setup, live_server) -> SandboxHttp:
-    """The live server started after the test databases (as tests/e2e's `dashboard`): one
-    started before them hands its threads the test's connection objects, and a thread closing
-    one while the test flushes the database crashes SQLite."""
+def sandbox_http(live_server) -> SandboxHttp:
     session = requests.Session()
     session.headers.update(auth_headers())
     yield SandboxHttp(live_server.url + "/sandbox", session)
