@@ -18,35 +18,15 @@ sandbox median is over --goal ms. The dates of the range cases are medians of th
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import remove, setup_django
+
 ORDERS = ("-created_at", "created_at", "-updated_at", "updated_at", "source_id", "-source_id")
-
-
-def setup_django(db_path: Path, *, debug: bool = True) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["SANDBOX_DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path.with_suffix('.default.sqlite3')}"
-    os.environ["DJANGO_DEBUG"] = "true" if debug else "false"
-    if not debug:  # what production refuses to start without
-        os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-        os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-        os.environ.setdefault("DSR_CERTIFICATE_KEY", "bench-only-certificate-key")
-    os.environ["SANDBOX_WORKER"] = "false"
-    os.environ["VOUCHERIFY_APP_ID"] = ""
-    os.environ["VOUCHERIFY_APP_TOKEN"] = ""
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
-    import django
-
-    django.setup()
 
 
 def timed(call, repeat: int) -> tuple[float, float]:
@@ -186,9 +166,7 @@ def main() -> None:
         else f"\nEvery sandbox median is at most {args.goal:g} ms."
     )
     if workdir and not args.keep:
-        for path in Path(workdir).iterdir():
-            path.unlink()
-        os.rmdir(workdir)
+        remove(Path(workdir))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,39 +31,8 @@ import threading
 import time
 from pathlib import Path
 
-from list_customers import ROOT, setup_django
-from pages import CallMeter
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def in_process(browser, pages, meter, repeat: int) -> None:
-    print(f"\n{repeat} runs per page; milliseconds (median / p95)")
-    print(f"{'page':<26}{'status':>7}{'calls':>6}{'total':>16}{'API':>16}{'own':>16}")
-    for name, (url, headers) in pages.items():
-        totals, apis, owns, calls = [], [], [], set()
-        status = None
-        for attempt in range(repeat + 1):
-            meter.reset()
-            started = time.perf_counter()
-            response = browser.get(url, **headers)
-            if response.streaming:
-                b"".join(response.streaming_content)
-            total = time.perf_counter() - started
-            if attempt == 0:  # warm-up
-                continue
-            status = response.status_code
-            calls.add(meter.count)
-            totals.append(total * 1000)
-            apis.append(meter.seconds * 1000)
-            owns.append((total - meter.seconds) * 1000)
-        cells = "".join(
-            f"{statistics.median(x):>8.1f} /{p95(x):>6.1f}" for x in (totals, apis, owns)
-        )
-        print(f"{name:<26}{status:>7}{'/'.join(map(str, sorted(calls))):>6}{cells}")
+from harness import ROOT, api_meter, print_pages, seeded, setup_django, signed_in
+from pages import HTMX, sample_customer
 
 
 def free_port() -> int:
@@ -180,46 +148,21 @@ def main() -> None:
         args.db = Path(tempfile.mkdtemp(prefix="pages-100k-")) / "sandbox.sqlite3"
     args.db = args.db.resolve()
     setup_django(args.db)
+    seeded(args.customers, args.seed, reuse=True)
+    browser = signed_in("bench-admin", "admin")
 
     from django.conf import settings
-    from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
-    from django.test import Client
 
-    from customers.voucherify import get_client
-    from sandbox import seed
-    from sandbox.models import Customer
-
-    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="sandbox", verbosity=0)
-    if Customer.objects.using("sandbox").count() != args.customers:
-        seed.reset()
-        print(f"Seeding {args.customers:,} customers into {args.db} ...", flush=True)
-        counts = seed.seed(args.customers, args.seed, log=lambda _line: None)
-        print(f"Seeded {counts['customers']:,} customers in {counts['seconds']} s")
-    else:
-        print(f"Reusing {args.customers:,} customers in {args.db}")
-
-    user, _ = User.objects.get_or_create(username="bench-admin")
-    user.groups.add(Group.objects.get(name="admin"))
-    browser = Client()
-    browser.force_login(user)
-
-    sample = Customer.objects.using("sandbox").order_by("created_at")[args.customers // 2]
-    detail = f"/customers/{sample.id}/"
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    detail = f"/customers/{sample_customer(args.customers).id}/"
     pages = {
         "list (100 rows)": ("/customers/?limit=100", {}),
-        "list fragment (100 rows)": ("/customers/?limit=100", htmx),
+        "list fragment (100 rows)": ("/customers/?limit=100", HTMX),
         "profile": (detail, {}),
-        "activities fragment": (f"{detail}activities/", htmx),
-        "segments fragment": (f"{detail}segments/", htmx),
-        "consents fragment": (f"{detail}consents/", htmx),
+        "activities fragment": (f"{detail}activities/", HTMX),
+        "segments fragment": (f"{detail}segments/", HTMX),
+        "consents fragment": (f"{detail}consents/", HTMX),
     }
-    client = get_client()
-    meter = CallMeter(client.session.get_adapter(client.base_url + "/"))
-    in_process(browser, pages, meter, args.repeat)
+    print_pages(browser, pages, api_meter(), args.repeat)
     under_gunicorn(
         args.db, browser.cookies[settings.SESSION_COOKIE_NAME].value, args.seconds, args.concurrency
     )

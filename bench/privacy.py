@@ -21,8 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from list_customers import setup_django
-from pages import CallMeter
+from harness import CallMeter, remove, setup_django
 
 
 def main() -> None:
@@ -125,9 +124,7 @@ def main() -> None:
         api = statistics.median(x for *_, x in runs)
         print(f"{name:<22}{statuses:>7}{calls:>7}{total:>9.1f}{api:>9.1f}{total - api:>9.1f}")
 
-    for path in workdir.iterdir():
-        path.unlink()
-    workdir.rmdir()
+    remove(workdir)
 
 
 if __name__ == "__main__":

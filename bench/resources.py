@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import requests
-from list_customers import setup_django
+from harness import remove, setup_django
 from requests.adapters import BaseAdapter
 
 BASE_URL = "https://api.bench.test"
@@ -61,9 +61,7 @@ def sandbox_body(seed_value: int) -> bytes:
     call_command("migrate", database="sandbox", verbosity=0)
     seed.seed(300, seed_value, log=lambda _line: None)
     body = services.list_customers({"limit": "100"})
-    for path in workdir.iterdir():
-        path.unlink()
-    workdir.rmdir()
+    remove(workdir)
     return json.dumps(body).encode()
 
 

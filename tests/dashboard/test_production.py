@@ -189,9 +189,9 @@ def gunicorn(tmp_path):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(base + "/healthz", timeout=2)
+            requests.get(base + "/healthz", timeout=5)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # starting, or a busy machine
             assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
             time.sleep(0.1)  # a process starting: no seam to wait on
     yield base, tmp_path, lambda: (tmp_path / "gunicorn.log").read_text()

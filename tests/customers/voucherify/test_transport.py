@@ -273,3 +273,39 @@ def test_get_client_cache_clear_builds_a_new_client(fresh_client_cache, monkeypa
     get_client.cache_clear()
 
     assert get_client() is not first
+
+
+def test_calls_go_through_the_proxy_the_environment_names(monkeypatch):
+    """The proxy settings are read once, when the client is made, not on every call."""
+    with ScriptedServer([OK_LIST, OK_LIST]) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = _local_client("http://api.voucherify.test")
+        monkeypatch.delenv("HTTP_PROXY")  # later changes to the environment do not count
+
+        client.list_customers(limit=1)
+
+    assert proxy.received == [("GET", "http://api.voucherify.test/v1/customers?limit=1")]
+
+
+def test_no_proxy_sends_calls_to_the_api_directly(monkeypatch):
+    with ScriptedServer([OK_LIST]) as api:
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        client = _local_client(api.url)
+
+        client.list_customers(limit=1)
+
+    assert api.received == [("GET", "/v1/customers?limit=1")]
+
+
+def test_the_ca_bundle_the_environment_names_is_used(monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    adapter = RecordingAdapter()
+    client = VoucherifyClient(BASE_URL, APP_ID, APP_TOKEN, timeout=5, adapter=adapter)
+
+    client.list_customers(limit=1)
+
+    assert adapter.sent[0][1]["verify"] == str(bundle)
