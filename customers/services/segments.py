@@ -3,6 +3,7 @@ no personal data), and how a typed name or `seg_` id becomes the id the list fil
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from customers.voucherify import NotFound, get_client
 from customers.voucherify.resources import SegmentRef
 
 SEGMENT_ID_PREFIX = "seg_"
+SEEN_REFRESH = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -22,13 +24,26 @@ class KnownSegment:
 
 
 def segments_record(refs: Iterable[SegmentRef]) -> None:
-    """Remember the id and name of each segment seen (a rename updates the name)."""
+    """Remember the id and name of each segment seen: a new one or a rename is written, and
+    `seen_at` is renewed at most once per `SEEN_REFRESH` (which of two segments of the same
+    name was seen last only matters to the day). A profile's segments are read on every
+    view: one read query each time, a write only when something changed."""
+    named = {ref.id: ref.name for ref in refs if ref.id and ref.name}
+    if not named:
+        return
     now = timezone.now()
-    for ref in refs:
-        if ref.id and ref.name:
-            SeenSegment.objects.update_or_create(
-                segment_id=ref.id, defaults={"name": ref.name, "seen_at": now}
-            )
+    known = {s.segment_id: s for s in SeenSegment.objects.filter(segment_id__in=named)}
+    changed = [
+        seen
+        for segment_id, seen in known.items()
+        if seen.name != named[segment_id] or now - seen.seen_at >= SEEN_REFRESH
+    ]
+    for seen in changed:
+        seen.name, seen.seen_at = named[seen.segment_id], now
+    SeenSegment.objects.bulk_update(changed, ["name", "seen_at"])
+    new = [SeenSegment(segment_id=i, name=named[i], seen_at=now) for i in named.keys() - known]
+    # ignore_conflicts: another request recorded it meanwhile (same id, same name).
+    SeenSegment.objects.bulk_create(new, ignore_conflicts=True)
 
 
 def segments_known() -> list[KnownSegment]:

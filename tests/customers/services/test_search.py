@@ -147,6 +147,45 @@ def test_customer_segments_fragment_remembers_segment_names(support, sandbox):
     ]
 
 
+def test_segments_record_writes_only_what_changed(support, sandbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ann = _customer(1)
+    _segment("seg_vip", "VIP buyers", ann)
+    support.get(f"/customers/{ann.id}/segments/")
+    first_seen = SeenSegment.objects.get().seen_at
+
+    with CaptureQueriesContext(connection) as queries:  # viewed again, nothing new
+        support.get(f"/customers/{ann.id}/segments/")
+    writes = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert writes == []
+    assert SeenSegment.objects.get().seen_at == first_seen
+
+    Segment.objects.using("sandbox").filter(id="seg_vip").update(name="VIP, renamed")
+    support.get(f"/customers/{ann.id}/segments/")
+    assert list(SeenSegment.objects.values_list("segment_id", "name")) == [
+        ("seg_vip", "VIP, renamed")
+    ]
+
+
+def test_segments_record_renews_seen_at_after_a_day(sandbox):
+    from datetime import timedelta
+
+    from customers.services.segments import SEEN_REFRESH, segments_record
+    from customers.voucherify.resources import SegmentRef
+
+    old = datetime.now(UTC) - SEEN_REFRESH - timedelta(minutes=1)
+    SeenSegment.objects.create(segment_id="seg_a", name="A", seen_at=old)
+    SeenSegment.objects.create(segment_id="seg_b", name="B", seen_at=datetime.now(UTC))
+    b_seen = SeenSegment.objects.get(segment_id="seg_b").seen_at
+
+    segments_record([SegmentRef(id="seg_a", name="A"), SegmentRef(id="seg_b", name="B")])
+
+    assert SeenSegment.objects.get(segment_id="seg_a").seen_at > old
+    assert SeenSegment.objects.get(segment_id="seg_b").seen_at == b_seen
+
+
 def test_customer_list_segment_by_name_filters_by_its_id(support, sandbox):
     ann, bob = _customer(1), _customer(2)
     _segment("seg_vip", "VIP buyers", ann)
