@@ -1,9 +1,10 @@
-"""The form renderer: Django's, with its most used widget templates written in Python.
+"""The form renderer: Django's, with its most used widget, label and error-list templates
+written in Python.
 
 A filter form's selects render one template include per option: the activity filter's select
 alone cost more than the rest of its fragment (bench/pages.py, "activities fragment"). These
-functions write exactly what Django's templates in django/forms/widgets/ write (a test holds
-them to it); every other template still renders as Django's.
+functions write exactly what Django's templates in django/forms/ write (a test holds them to
+it); every other template still renders as Django's.
 """
 
 from __future__ import annotations
@@ -64,16 +65,52 @@ def _select(widget: Mapping[str, Any]) -> str | None:
     return "".join(out)
 
 
+def _textarea(widget: Mapping[str, Any]) -> str:
+    """django/forms/widgets/textarea.html."""
+    value = widget["value"]
+    text = conditional_escape(value) if value else ""
+    return f'<textarea name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{text}</textarea>'
+
+
+def _label(context: Mapping[str, Any]) -> str:
+    """django/forms/label.html (with django/forms/attrs.html)."""
+    label = conditional_escape(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = escape(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>"
+
+
+def _errors(context: Mapping[str, Any]) -> str:
+    """django/forms/errors/list/default.html, which includes ul.html."""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    id_attr = f' id="{escape(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)
+    return f'<ul class="{escape(context["error_class"])}"{id_attr}>{items}</ul>'
+
+
 _INPUTS = ("input", "text", "date", "search", "email", "number", "hidden", "tel", "url")
-_PYTHON = {f"django/forms/widgets/{name}.html": _input for name in _INPUTS} | {
-    "django/forms/widgets/select.html": _select
+_WIDGETS = {f"django/forms/widgets/{name}.html": _input for name in _INPUTS} | {
+    "django/forms/widgets/select.html": _select,
+    "django/forms/widgets/textarea.html": _textarea,
+}
+_OTHERS = {
+    "django/forms/label.html": _label,
+    "django/forms/errors/list/default.html": _errors,
+    "django/forms/errors/list/ul.html": _errors,
 }
 
 
 class FormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
-        write = _PYTHON.get(template_name)
-        html = write(context["widget"]) if write and "widget" in context else None
+        html = None
+        if (write := _WIDGETS.get(template_name)) and "widget" in context:
+            html = write(context["widget"])
+        elif write := _OTHERS.get(template_name):
+            html = write(context)
         if html is None:
             return super().render(template_name, context, request)
         return html.strip()

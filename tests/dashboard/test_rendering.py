@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.renderers import DjangoTemplates
+from django.forms.utils import ErrorList
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -65,9 +66,18 @@ def test_form_renderer_writes_what_the_widget_templates_write(number):
     form = forms_to_render()[number]
     fields = list(form)
 
-    ours = [field.as_widget() for field in fields]
+    def rendered():
+        return [
+            (field.as_widget(), field.label_tag(), field.legend_tag(), str(field.errors))
+            for field in fields
+        ] + [str(form.non_field_errors())]
+
+    ours = rendered()
     form.renderer = DjangoTemplates()
-    django = [field.as_widget() for field in fields]
+    for field in fields:  # the error lists made with the form keep its first renderer
+        form.errors.get(field.name, ErrorList()).renderer = form.renderer
+    form.non_field_errors().renderer = form.renderer
+    django = rendered()
 
     assert isinstance(form.default_renderer or FormRenderer(), DjangoTemplates)
     assert ours == django
