@@ -114,6 +114,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.backend",
             ],
+            # Django's `date` filter, faster for the dashboard's formats (fast_date.py).
+            "builtins": ["dashboard.templatetags.fast_date"],
         },
     },
 ]
