@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from customers.voucherify.enums import CAMPAIGN_TYPES, CUSTOMER_EVENT_TYPES
 from dashboard.dates import day_end, day_start
-from dashboard.forms import DateInput
+from dashboard.forms import DateInput, StaticChoiceField
 
 ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
 SCALAR_FIELDS = ("name", "email", "phone", "description", "birthdate")
@@ -399,12 +399,12 @@ class CustomerForm(forms.Form):
 class ActivityFilterForm(forms.Form):
     """Filters of the activity timeline, read from the query string."""
 
-    campaign_type = forms.ChoiceField(
+    campaign_type = StaticChoiceField(
         label="Campaign type",
         required=False,
         choices=[("", "Any"), *((t, t.replace("_", " ").capitalize()) for t in CAMPAIGN_TYPES)],
     )
-    type = forms.ChoiceField(
+    type = StaticChoiceField(
         label="Activity",
         required=False,
         choices=[("", "Any"), *((t, activity_label(t)) for t in CUSTOMER_EVENT_TYPES)],
