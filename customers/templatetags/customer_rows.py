@@ -8,13 +8,13 @@ writes the same markup with one escape per value (bench/pages.py, "list, 100 row
 from __future__ import annotations
 
 from functools import cache
+from html import escape
 from urllib.parse import quote
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 
 register = template.Library()
 
@@ -35,17 +35,25 @@ def profile_url(customer_id: str) -> str:
     return f"{before}{quote(customer_id, safe=_SAFE)}{after}"
 
 
-def _created(value) -> str:
+def _created(value, zone) -> str:
     if value is None:
         return '<time datetime=""></time>'
-    when = localtime(value)
-    return f'<time datetime="{when.isoformat()}">{when:%Y-%m-%d %H:%M}</time>'
+    when = value.astimezone(zone)
+    return (
+        f'<time datetime="{when.isoformat()}">{when.year:04d}-{when.month:02d}-{when.day:02d}'
+        f" {when.hour:02d}:{when.minute:02d}</time>"
+    )
 
 
 @register.simple_tag
 def customer_rows(customers, selectable: bool = False) -> SafeString:
     """One `<tr>` per customer: name (to the profile), email, phone, source id, city, created;
-    with `selectable`, a first cell with the bulk form's checkbox."""
+    with `selectable`, a first cell with the bulk form's checkbox.
+
+    `html.escape` is what Django's `escape` calls, without its lazy-string wrapper (a tenth of
+    the tag's time); the zone and the profile URL's parts are looked up once, not per row."""
+    zone = get_current_timezone()
+    before, after = _profile_url_parts(get_script_prefix(), get_urlconf())
     rows = []
     for customer in customers:
         shown = escape(customer.name or customer.id or "")
@@ -57,13 +65,14 @@ def customer_rows(customers, selectable: bool = False) -> SafeString:
                 f' value="{escape(value)}" aria-label="Select {shown}"></td>'
             )
         address = customer.address
+        url = f"{before}{quote(customer.id or '', safe=_SAFE)}{after}"
         cells += [
-            f'<td><a href="{escape(profile_url(customer.id or ""))}">{shown}</a></td>',
+            f'<td><a href="{escape(url)}">{shown}</a></td>',
             f'<td data-label="Email">{escape(customer.email or "")}</td>',
             f'<td data-label="Phone">{escape(customer.phone or "")}</td>',
             f'<td data-label="Source id"><code>{escape(customer.source_id or "")}</code></td>',
             f'<td data-label="City">{escape((address and address.city) or "")}</td>',
-            f'<td data-label="Created">{_created(customer.created_at)}</td>',
+            f'<td data-label="Created">{_created(customer.created_at, zone)}</td>',
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
