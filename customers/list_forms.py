@@ -9,7 +9,7 @@ from django import forms
 from customers.services.segments import KnownSegment, segment_id_for, segments_known
 from customers.voucherify.paging import cursor_allowed
 from dashboard.dates import day_end, day_start
-from dashboard.forms import DateInput
+from dashboard.forms import DateInput, StaticChoiceField
 
 ORDER_CHOICES = [
     ("-created_at", "Newest first"),
@@ -50,7 +50,7 @@ class CustomerFilterForm(forms.Form):
     created_before = forms.DateField(required=False, widget=DateInput, label="Created to")
     updated_after = forms.DateField(required=False, widget=DateInput, label="Updated from")
     updated_before = forms.DateField(required=False, widget=DateInput, label="Updated to")
-    order = forms.ChoiceField(required=False, choices=ORDER_CHOICES, label="Order")
+    order = StaticChoiceField(required=False, choices=ORDER_CHOICES, label="Order")
     limit = PageSizeField(
         required=False,
         choices=LIMIT_CHOICES,
