@@ -14,6 +14,7 @@ from django import forms
 from django.core import signing
 
 from customers.models.consents import ConsentLedgerEntry, wording_fingerprint
+from dashboard.forms import StaticChoiceField, StaticSelect
 
 SHOWN_SALT = "customers.consents.shown"
 CHANGE, UNSUBSCRIBE_ALL = "change", "unsubscribe_all"
@@ -88,9 +89,14 @@ class ShownConsents:
         return list(groups.items())
 
 
+CONSENT_CHOICES = [("", "No change"), (GRANT, "Grant"), (WITHDRAW, "Withdraw")]
+# One widget for every consent's select, so that each way it is written is kept (StaticSelect).
+CONSENT_SELECT = StaticSelect(choices=CONSENT_CHOICES)
+
+
 class ConsentChangeForm(forms.Form):
     shown = forms.CharField(widget=forms.HiddenInput)
-    method = forms.ChoiceField(
+    method = StaticChoiceField(
         label="How the customer asked",
         choices=[("", "Choose…"), *ConsentLedgerEntry.Method.choices],
     )
@@ -113,9 +119,7 @@ class ConsentChangeForm(forms.Form):
             self.initial["shown"] = shown.dumps()
         for row in shown.rows if shown else ():
             self.fields[FIELD_PREFIX + row.id] = forms.ChoiceField(
-                label=row.name,
-                choices=[("", "No change"), (GRANT, "Grant"), (WITHDRAW, "Withdraw")],
-                required=False,
+                label=row.name, choices=CONSENT_CHOICES, required=False, widget=CONSENT_SELECT
             )
 
     @classmethod

@@ -10,6 +10,7 @@ from django.forms.utils import ErrorList
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from customers.consent_forms import ConsentChangeForm, ShownConsents, ShownRow
 from customers.forms import ActivityFilterForm, CustomerForm
 from customers.import_forms import MetadataForm, UploadForm
 from customers.list_forms import CustomerFilterForm, CustomerSearchForm
@@ -17,6 +18,14 @@ from dashboard.audit_forms import AuditFilterForm
 from dashboard.rendering import FormRenderer
 
 ODD = "<b>\"Tom\" & 'Jerry'</b>"
+SHOWN = ShownConsents(
+    "cust_1",
+    (
+        ShownRow("c1", ODD, "", "Marketing", "granted"),
+        ShownRow("c2", "SMS", "", "Marketing", "never_asked"),
+    ),
+    unsubscribed=False,
+)
 
 
 class Everything(forms.Form):
@@ -57,11 +66,13 @@ def forms_to_render() -> list[forms.Form]:
         UploadForm(),
         MetadataForm({"set_values": ODD}),
         AuthenticationForm(data={"username": ODD}),
+        ConsentChangeForm(shown=SHOWN),
+        ConsentChangeForm({"consent_c1": "grant", "method": "email", "reason": ODD}, shown=SHOWN),
     ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("number", range(13))
+@pytest.mark.parametrize("number", range(15))
 def test_form_renderer_writes_what_the_widget_templates_write(number):
     form = forms_to_render()[number]
     fields = list(form)
