@@ -462,17 +462,24 @@ def _loyalty(rng: random.Random, tiers: list[str]) -> dict:
 
 
 class _Referrals:
-    """Referees point at an earlier customer of this run; referrers are credited at the end."""
+    """Referees point at an earlier customer of this run; referrers are credited at the end.
+
+    Each referee's timeline has the `customer.referred` event that names the campaign (its
+    id and name, as Voucherify's events do). The events' ids come from a generator of their
+    own, so that the customers drawn do not depend on them."""
 
     def __init__(self, rng: random.Random):
         self.campaign_id = "camp_" + ids.alnum(24, rng)
-        self.seen: list[tuple[str, datetime]] = []
+        self.event_rng = random.Random(self.campaign_id)
+        self.seen: list[tuple[str, str, datetime]] = []  # id, source_id, created_at
         self.referred: dict[str, int] = {}
 
-    def draw(self, rng: random.Random, customer: Customer) -> None:
+    def draw(self, rng: random.Random, customer: Customer) -> Activity | None:
+        """Maybe make `customer` a referee; returns its `customer.referred` event if so."""
+        event = None
         if self.seen and rng.random() < REFERRED:
             for _ in range(4):
-                referrer_id, since = self.seen[rng.randrange(len(self.seen))]
+                referrer_id, referrer_source_id, since = self.seen[rng.randrange(len(self.seen))]
                 if since < customer.created_at:
                     at = customer.created_at + timedelta(milliseconds=rng.randint(200, 5000))
                     referral = {
@@ -484,8 +491,64 @@ class _Referrals:
                     }
                     customer.referrals = {"total": 1, "campaigns": [referral]}
                     self.referred[referrer_id] = self.referred.get(referrer_id, 0) + 1
+                    referrer = {"id": referrer_id, "source_id": referrer_source_id}
+                    event = self._event(customer, referrer, referral, at)
                     break
-        self.seen.append((customer.id, customer.created_at))
+        self.seen.append((customer.id, customer.source_id, customer.created_at))
+        return event
+
+    def _event(self, customer: Customer, referrer: dict, referral: dict, at) -> Activity:
+        """`customer.referred` (the contract's EventCustomerReferred): the referee redeemed
+        the referrer's code of the referral campaign."""
+        rng = self.event_rng
+        code = "REF-" + ids.alnum(8, rng).upper()
+        voucher_id = "v_" + ids.alnum(32, rng)
+        referee = {
+            "id": customer.id,
+            "source_id": customer.source_id,
+            "name": customer.name,
+            **({"email": customer.email} if customer.email else {}),
+            "object": "customer",
+        }
+        payload = {
+            "customer": referee,
+            "referrer": {**referrer, "object": "customer"},
+            "campaign": {
+                "id": self.campaign_id,
+                "name": REFERRAL_CAMPAIGN,
+                "campaign_type": "REFERRAL_PROGRAM",
+                "type": "AUTO_UPDATE",
+                "is_referral_code": True,
+            },
+            "voucher": {
+                "id": voucher_id,
+                "code": code,
+                "type": "DISCOUNT_VOUCHER",
+                "campaign": REFERRAL_CAMPAIGN,
+                "campaign_id": self.campaign_id,
+                "is_referral_code": True,
+                "holder_id": referrer["id"],
+                "referrer_id": referrer["id"],
+            },
+            "custom_event": {
+                "object": "event",
+                "type": "redemption",
+                "customer": referee,
+                "referral": {"referrer_id": referrer["id"], "code": code, "id": voucher_id},
+                "loyalty": {},
+            },
+            "redemption": {
+                "id": referral["related_object_id"],
+                "object": "redemption",
+                "customer_id": customer.id,
+                "related_object_type": "voucher",
+                "related_object_id": voucher_id,
+                "campaign_name": REFERRAL_CAMPAIGN,
+                "status": "SUCCEEDED",
+                "result": "SUCCESS",
+            },
+        }
+        return _activity(rng, customer, "customer.referred", payload, at, _group(rng))
 
     def credit(self) -> None:
         """Count each referrer's referees in its loyalty, under the referral campaign's name."""
@@ -616,7 +679,9 @@ def _customer(number, rng, people, filtered, static, consents, loyalty_tiers, re
         )
     elif rng.random() < 0.1:
         customer.unsubscribed = True
-    referrals.draw(rng, customer)
+    referred = referrals.draw(rng, customer)
+    if referred is not None:
+        activities.append(referred)
     edits = rng.choices(*UPDATE_COUNTS)[0]
     first_edit = created + timedelta(days=1)
     if edits and first_edit < PERIOD_END:

@@ -599,8 +599,8 @@ ACTIVITY_ORDERS = {
     "type": ("type", "created_at", "seq"),
     "-type": ("-type", "-created_at", "-seq"),
     # The contract's other orders sort by a voucher code, a campaign or a campaign category.
-    # The sandbox has no vouchers or campaigns: every activity ties on them, so only the
-    # created_at tie-break remains.
+    # The sandbox does not sort by them (few of its events name a campaign or a voucher):
+    # only the created_at tie-break remains.
     "code": ("created_at", "seq"),
     "-code": ("-created_at", "-seq"),
     "campaign": ("created_at", "seq"),
@@ -622,8 +622,13 @@ def _activity_filters(customer: Customer, params: Mapping):
         raise invalid_query(
             f"Property .campaign_type should be one of: {', '.join(sorted(CAMPAIGN_TYPES))}"
         )
-    if campaign_type or params.get("campaign_id") or params.get("product_id"):
-        # The sandbox has no campaigns or products: no activity relates to one.
+    # Only the events that name a campaign (`data.campaign`, e.g. customer.referred) relate
+    # to one; the sandbox has no products, so no activity relates to one.
+    if campaign_type:
+        query = query.filter(data__campaign__campaign_type=campaign_type)
+    if params.get("campaign_id"):
+        query = query.filter(data__campaign__id=params["campaign_id"])
+    if params.get("product_id"):
         query = query.none()
     return query
 

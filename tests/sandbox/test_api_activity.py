@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sandbox.models import Consent, ConsentGroup, Segment
+from sandbox.models import Activity, Consent, ConsentGroup, Segment
 from tests.sandbox.conftest import assert_error
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
@@ -103,6 +103,35 @@ def test_activity_filters_by_type_and_ascending_order(sandbox_http, make_custome
 
     assert [a["type"] for a in created["data"]] == ["customer.created"]
     assert [a["type"] for a in ascending["data"]] == ["customer.created", "customer.updated"]
+
+
+@pytest.mark.parametrize("path", ["activity", "activities"])
+def test_activity_filters_by_campaign_find_the_events_that_name_it(
+    sandbox_http, make_customer, path
+):
+    made = make_customer(source_id="a-camp")
+    campaign = {"id": "camp_" + "R" * 24, "name": "Refer a Friend"}
+    Activity.objects.using("sandbox").create(
+        id="evcus_" + "0" * 17 + "1",
+        customer_id=made["id"],
+        type="customer.referred",
+        data={"campaign": {**campaign, "campaign_type": "REFERRAL_PROGRAM"}},
+        group_id="v-" + "0" * 18,
+        created_at=T0,
+    )
+    url = f"/v1/customers/a-camp/{path}"
+
+    def types(**params):
+        return [a["type"] for a in sandbox_http.call("GET", url, params=params).json()["data"]]
+
+    assert types() == ["customer.created", "customer.referred"]
+    assert types(campaign_id=campaign["id"]) == ["customer.referred"]
+    assert types(campaign_type="REFERRAL_PROGRAM") == ["customer.referred"]
+    assert types(campaign_id="camp_other") == []
+    assert types(campaign_type="LOYALTY_PROGRAM") == []
+    assert types(product_id="prod_1") == []
+    referred = sandbox_http.call("GET", url, params={"campaign_id": campaign["id"]}).json()
+    assert referred["data"][0]["data"]["data"]["campaign"]["name"] == "Refer a Friend"
 
 
 def test_activity_unknown_customer_returns_404(sandbox_http):

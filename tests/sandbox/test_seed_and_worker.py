@@ -208,6 +208,25 @@ def test_seed_referrals_point_at_earlier_customers_who_are_credited():
             assert campaign["referred_customers"] == credited[customer.id]
 
 
+def test_seed_referees_timeline_has_the_referred_event_naming_the_campaign():
+    seed.seed(600, 6, log=lambda _: None)
+
+    referees = [c for c in customers() if c.referrals and c.referrals["total"]]
+    events = Activity.objects.using("sandbox").filter(type="customer.referred")
+    assert referees and events.count() == len(referees)
+    for referee in referees:
+        (referral,) = referee.referrals["campaigns"]
+        (event,) = events.filter(customer=referee)
+        assert seed.ids.iso(event.created_at) == referral["date"]
+        campaign = event.data["campaign"]
+        assert (campaign["id"], campaign["name"]) == (referral["campaign_id"], "Refer a Friend")
+        assert campaign["campaign_type"] == "REFERRAL_PROGRAM"
+        assert event.data["referrer"]["id"] == referral["referrer_id"]
+        assert event.data["customer"]["id"] == referee.id
+        assert event.data["voucher"]["campaign_id"] == referral["campaign_id"]
+        assert event.data["redemption"]["id"] == referral["related_object_id"]
+
+
 def test_seed_loyalty_campaigns_are_keyed_by_name_with_tier_ids():
     seed.seed(200, 7, log=lambda _: None)
 
