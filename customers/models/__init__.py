@@ -2,6 +2,7 @@
 data-subject requests, import jobs). Every model that holds customer data registers an
 erasure scrubber (`dashboard.erasure`) in its module."""
 
+from customers.models.campaigns import SeenCampaign  # noqa: F401
 from customers.models.consents import ConsentLedgerEntry  # noqa: F401
 from customers.models.imports import Chunk, FailedRow, Job, RateBudget  # noqa: F401
 from customers.models.privacy import DataSubjectRequest, SuppressedIdentifier  # noqa: F401

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from customers.services.campaigns import campaigns_record
 from customers.services.customers import label
 from customers.voucherify import get_client
 from customers.voucherify.resources import BASE_FIELDS, Activity
@@ -116,10 +117,12 @@ def _entry(activity: Activity, older: Sequence[Activity], audit: list[AuditEntry
 def customer_timeline(
     *, customer_id: str, filters: Mapping[str, Any], limit: int, user
 ) -> Timeline:
-    """A page of the customer's activity (newest first), each update with what it changed.
+    """A page of the customer's activity (newest first), each update with what it changed;
+    the campaigns it names are remembered (so the profile can name its referrals' campaigns).
     Raises `VoucherifyError` when the API fails."""
     page = get_client().list_customer_activity(customer_id, limit=limit + 1, **filters)
     activities = page.activities
+    campaigns_record(activities)
     shown = activities[:limit]
     audit = _audit_entries(customer_id, shown)
     entries = tuple(_entry(a, activities[i + 1 :], audit) for i, a in enumerate(shown))

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET
 from customers.forms import ActivityFilterForm
 from customers.problems import render_api_problem
 from customers.services.privacy import erasure_of
+from customers.services.profile import customer_profile_get
 from customers.services.segments import customer_segments_list
 from customers.services.timeline import customer_timeline
-from customers.voucherify import NotFound, VoucherifyError, get_client
+from customers.voucherify import NotFound, VoucherifyError
 from dashboard.http import clean_query, render_page, wants_fragment
 
 ACTIVITY_PAGE_SIZE = 20
@@ -28,7 +29,7 @@ ACTIVITY_FILTERS = "activity-filters"  # the filter form's id: its requests push
 def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
     """The profile: one `get_customer` call; activities and segments load as fragments."""
     try:
-        customer = get_client().get_customer(customer_id)
+        profile = customer_profile_get(customer_id=customer_id, user=request.user)
     except NotFound as error:
         if (erasure := erasure_of(customer_id)) is not None:  # says so, with 410 Gone
             context = {"erasure": erasure}
@@ -40,7 +41,8 @@ def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
         request,
         "customers/customer_detail.html",
         {
-            "customer": customer,
+            "customer": profile.customer,
+            "referrals": profile.referrals,
             "list_url": _list_url_came_from(request),
             # The timeline's filters live in the profile's URL; the fragment is loaded with them.
             "activity_query": ActivityFilterForm(request.GET).query(),

@@ -174,6 +174,11 @@ _NESTED_ACTIVITY_KEYS = frozenset({"data", "event_source"})
 _NESTED_FIELDS = frozenset({"address", "metadata"})
 
 
+class CampaignRef(Resource):
+    id: str | None = None
+    name: str | None = None
+
+
 class Activity(Resource):
     id: str | None = None
     type: str | None = None
@@ -208,11 +213,23 @@ class Activity(Resource):
         return name if isinstance(name, str) else None
 
     @property
+    def campaign(self) -> CampaignRef | None:
+        """The campaign of a loyalty, referral or reward event (`data.campaign`: {id, name,
+        ...}), where the payload has one."""
+        campaign = self.data.get("campaign")
+        if not isinstance(campaign, dict):
+            return None
+        id_, name = campaign.get("id"), campaign.get("name")
+        return CampaignRef(
+            id=id_ if isinstance(id_, str) else None,
+            name=name if isinstance(name, str) else None,
+        )
+
+    @property
     def campaign_name(self) -> str | None:
         """The campaign of a loyalty, referral or reward event, where the payload names it."""
-        campaign = self.data.get("campaign")
-        name = campaign.get("name") if isinstance(campaign, dict) else None
-        return name if isinstance(name, str) else None
+        campaign = self.campaign
+        return campaign.name if campaign is not None else None
 
     def changes(self) -> list[tuple[str, Any, Any]]:
         """`(field, before, after)` of a customer.updated event, when its payload says.

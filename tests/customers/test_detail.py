@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from customers.voucherify import (
     ConnectionFailed,
@@ -85,6 +86,68 @@ def test_customer_detail_referrer_id_with_a_slash_is_shown_without_a_link(suppor
     assert response.status_code == 200
     assert '<a href="/customers/cust_ref1/"><code>cust_ref1</code></a>' in page
     assert "<code>crm/7</code>" in page and 'href="/customers/crm/7/"' not in page
+
+
+def referred(campaign: dict, event_id: str = "evcus_r1") -> Activity:
+    """A `customer.referred` event naming its campaign, as Voucherify sends it."""
+    payload = {"referrer": {"id": "cust_ref1", "object": "customer"}, "campaign": campaign}
+    return activity("customer.referred", id=event_id, payload=payload)
+
+
+def referral_cells(page: str) -> list[str]:
+    rows = HTMLParser(page).css("[aria-label='Referrals, table'] tbody tr")
+    return [row.css_first("td").html for row in rows]
+
+
+def test_customer_detail_referral_campaign_seen_in_an_activity_shows_its_name(support, fake):
+    fake.activities = ActivityList(
+        activities=(referred({"id": "camp_1", "name": "Refer a Friend", "object": "campaign"}),)
+    )
+    support.get(reverse("customers:activities", args=[CID]), **HTMX)  # the timeline is read
+    fake.customer = make_customer(
+        referrals={
+            "total": 2,
+            "campaigns": [
+                {"campaign_id": "camp_1", "referrer_id": "cust_ref1"},
+                {"campaign_id": "camp_2", "referrer_id": "cust_ref2"},
+            ],
+        }
+    )
+
+    page = text(support.get(reverse("customers:detail", args=[CID])))
+
+    assert referral_cells(page) == [
+        "<td>Refer a Friend <code>camp_1</code></td>",
+        "<td><code>camp_2</code></td>",  # never named by an activity read here
+    ]
+    assert fake.calls["get_customer"] == 1
+
+
+def test_customer_detail_referral_campaign_never_seen_shows_its_id(support, fake):
+    fake.customer = make_customer(
+        referrals={"total": 1, "campaigns": [{"campaign_id": "camp_9", "referrer_id": "c_1"}]}
+    )
+
+    page = text(support.get(reverse("customers:detail", args=[CID])))
+
+    assert referral_cells(page) == ["<td><code>camp_9</code></td>"]
+    assert fake.calls == {"get_customer": 1}
+
+
+def test_customer_detail_referral_campaign_name_is_escaped(support, fake):
+    hostile = "<img src=x onerror=alert(1)>"
+    fake.activities = ActivityList(activities=(referred({"id": "camp_x", "name": hostile}),))
+    timeline = text(support.get(reverse("customers:activities", args=[CID]), **HTMX))
+    fake.customer = make_customer(
+        referrals={"total": 1, "campaigns": [{"campaign_id": "camp_x", "referrer_id": "c_1"}]}
+    )
+
+    page = text(support.get(reverse("customers:detail", args=[CID])))
+
+    assert hostile not in page and hostile not in timeline
+    assert referral_cells(page) == [
+        "<td>&lt;img src=x onerror=alert(1)&gt; <code>camp_x</code></td>"
+    ]
 
 
 def test_customer_detail_mailto_link_is_url_encoded(support, fake):
@@ -214,6 +277,27 @@ def test_customer_detail_sandbox_customer_shows_profile(support):
     page = text(response)
     assert response.status_code == 200
     assert "Grace Hopper" in page and "sb-1" in page and "admiral" in page
+
+
+@SANDBOX
+def test_customer_detail_sandbox_referee_names_the_campaign_once_the_timeline_was_read(support):
+    from sandbox import seed
+    from sandbox.models import Customer as SandboxCustomer
+
+    seed.seed(200, 6, log=lambda _: None)
+    referee = next(c for c in SandboxCustomer.objects.using("sandbox") if c.referrals)
+    (referral,) = referee.referrals["campaigns"]
+    url = reverse("customers:detail", args=[referee.id])
+    before = text(support.get(url))
+
+    timeline = text(support.get(reverse("customers:activities", args=[referee.id]), **HTMX))
+    after = text(support.get(url))
+
+    assert referral_cells(before) == [f"<td><code>{referral['campaign_id']}</code></td>"]
+    assert "Customer referred" in timeline and "in “Refer a Friend”" in timeline
+    assert referral_cells(after) == [
+        f"<td>Refer a Friend <code>{referral['campaign_id']}</code></td>"
+    ]
 
 
 @SANDBOX

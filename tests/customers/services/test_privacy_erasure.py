@@ -215,6 +215,7 @@ def test_erasure_scrubbers_cover_every_model_with_text_columns():
         "customers.RateBudget",  # a shared request budget
         "django_tasks_database.DBTaskResult",  # tasks take job ids and return states
         "customers.SeenSegment",  # segment ids and names, no person's data
+        "customers.SeenCampaign",  # campaign ids and names, no person's data
         # Sign-in attempts: staff usernames and addresses, never a customer's.
         "axes.AccessAttempt",
         "axes.AccessAttemptExpiration",

@@ -1,0 +1,46 @@
+"""Campaigns by name: the small local record of the campaigns seen in activities (id and
+name, no personal data). The API names a campaign in the events about it (`data.campaign`:
+{id, name}) but gives a profile's referrals by campaign id only; what the timeline has read
+names them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from customers.models import SeenCampaign
+from customers.voucherify.resources import Activity
+
+
+def campaigns_record(activities: Iterable[Activity]) -> None:
+    """Remember the id and name of each campaign the activities name: a new one or a rename
+    is written (the newest activity first, as the API lists them, gives the name). A page
+    that names no campaign costs no query; one that names only known campaigns, one read."""
+    named: dict[str, str] = {}
+    for activity in activities:
+        campaign = activity.campaign
+        if campaign is not None and campaign.id and campaign.name:
+            named.setdefault(campaign.id, campaign.name[:255])
+    if not named:
+        return
+    now = timezone.now()
+    known = {c.campaign_id: c for c in SeenCampaign.objects.filter(campaign_id__in=named)}
+    renamed = [seen for campaign_id, seen in known.items() if seen.name != named[campaign_id]]
+    for seen in renamed:
+        seen.name, seen.seen_at = named[seen.campaign_id], now
+    SeenCampaign.objects.bulk_update(renamed, ["name", "seen_at"])
+    new = [SeenCampaign(campaign_id=i, name=named[i], seen_at=now) for i in named.keys() - known]
+    # ignore_conflicts: another request recorded it meanwhile (same id, same name).
+    SeenCampaign.objects.bulk_create(new, ignore_conflicts=True)
+
+
+def campaign_names(campaign_ids: Iterable[str | None]) -> dict[str, str]:
+    """`{campaign id: name}` of the campaigns seen among `campaign_ids` (one query); an id
+    never seen is left out."""
+    wanted = {i for i in campaign_ids if i}
+    if not wanted:
+        return {}
+    return dict(
+        SeenCampaign.objects.filter(campaign_id__in=wanted).values_list("campaign_id", "name")
+    )
