@@ -332,15 +332,22 @@ def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
     return moment.replace(year=year, month=month0 + 1, day=day)
 
 
-def consent_refs(activity: Activity) -> list[tuple[str, str]]:
-    """`(id, name)` of the consents a given/revoked event names, leniently."""
+def consent_ref_names(activity: Activity) -> list[tuple[str, str | None]]:
+    """`(id, name)` of the consents a given/revoked event names, leniently; the name is None
+    where the event gives none."""
     refs = activity.data.get("consents")
     out = []
     for ref in refs if isinstance(refs, list) else []:
         if isinstance(ref, Mapping) and isinstance(ref.get("id"), str):
             name = ref.get("name")
-            out.append((ref["id"], name if isinstance(name, str) else ref["id"]))
+            out.append((ref["id"], name if isinstance(name, str) else None))
     return out
+
+
+def consent_refs(activity: Activity) -> list[tuple[str, str]]:
+    """`(id, name)` of the consents a given/revoked event names, leniently; the id stands in
+    for a name the event does not give."""
+    return [(cid, cid if name is None else name) for cid, name in consent_ref_names(activity)]
 
 
 def api_consent_values(customer: Customer) -> dict[str, tuple[bool, datetime.datetime | None]]:

@@ -1,5 +1,5 @@
 """The activity timeline, told: what a "Customer updated" entry changed, and who changed it
-when the change was made through the dashboard.
+when the change was made through the dashboard; which consents a consent event names.
 
 Voucherify's `customer.updated` event carries the customer after the change (a snapshot),
 so the fields it changed are the differences from the snapshot before it: the page is read
@@ -10,14 +10,16 @@ to the event (within `AUDIT_WINDOW`) is taken.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from customers.services.campaigns import campaigns_record
+from customers.services.consents import CONSENT_ACTIVITY_TYPES, consent_ref_names
 from customers.services.customers import label
-from customers.voucherify import get_client
+from customers.voucherify import VoucherifyError, get_client
 from customers.voucherify.resources import BASE_FIELDS, Activity
 from dashboard.audit import flatten
 from dashboard.models import AuditEntry
@@ -45,6 +47,8 @@ class TimelineEntry:
     by: str = ""  # the dashboard user who made the change, when made here
     # A customer.updated entry whose change could not be told (no earlier snapshot).
     changes_unknown: bool = False
+    # The names of the consents a consent event gives or revokes.
+    consents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,18 +118,36 @@ def _entry(activity: Activity, older: Sequence[Activity], audit: list[AuditEntry
     return TimelineEntry(activity, _diff(before, after), by)
 
 
+def _consents_named(client, activities: Sequence[Activity]) -> list[tuple[str, ...]]:
+    """The names of the consents each consent event names (() for other events), as the
+    event gives them. Where an event gives a consent by id only, the consent catalogue names
+    it: read once for the whole page, and only then; the id stays if it cannot be read."""
+    refs = [consent_ref_names(a) if a.type in CONSENT_ACTIVITY_TYPES else [] for a in activities]
+    catalogue: dict[str, str] = {}
+    if any(not name for row in refs for _id, name in row):
+        # Unreadable (consents retired, Voucherify failing): the ids are shown instead.
+        with contextlib.suppress(VoucherifyError):
+            catalogue = {c.id: c.name for c in client.list_consents().consents if c.id and c.name}
+    return [tuple(name or catalogue.get(cid, cid) for cid, name in row) for row in refs]
+
+
 def customer_timeline(
     *, customer_id: str, filters: Mapping[str, Any], limit: int, user
 ) -> Timeline:
     """A page of the customer's activity (newest first), each update with what it changed;
     the campaigns it names are remembered (so the profile can name its referrals' campaigns).
     Raises `VoucherifyError` when the API fails."""
-    page = get_client().list_customer_activity(customer_id, limit=limit + 1, **filters)
+    client = get_client()
+    page = client.list_customer_activity(customer_id, limit=limit + 1, **filters)
     activities = page.activities
     campaigns_record(activities)
     shown = activities[:limit]
     audit = _audit_entries(customer_id, shown)
-    entries = tuple(_entry(a, activities[i + 1 :], audit) for i, a in enumerate(shown))
+    consents = _consents_named(client, shown)
+    entries = tuple(
+        replace(_entry(a, activities[i + 1 :], audit), consents=consents[i])
+        for i, a in enumerate(shown)
+    )
     more = None
     if len(activities) > limit:
         more = shown[-1].id

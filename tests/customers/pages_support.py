@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from customers.voucherify.resources import ActivityList, Customer, SegmentRef
+from customers.voucherify.resources import ActivityList, Consents, Customer, SegmentRef
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 CID = "cust_0000000000000000000000a1"
@@ -55,6 +55,7 @@ class FakeClient:
         self.sent: list = []
         self.activities = ActivityList(activities=(), has_more=False)
         self.segments: tuple[SegmentRef, ...] = ()
+        self.consents = Consents()
 
     def get_customer(self, customer_id):
         self.calls["get_customer"] += 1
@@ -68,6 +69,10 @@ class FakeClient:
     def list_customer_segments(self, customer_id):
         self.calls["list_customer_segments"] += 1
         return self.segments
+
+    def list_consents(self):
+        self.calls["list_consents"] += 1
+        return self.consents
 
     def update_customer(self, customer_id, data):
         self.calls["update_customer"] += 1

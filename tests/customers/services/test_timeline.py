@@ -164,3 +164,70 @@ def test_activity_campaign_name_from_the_payload():
 
     assert event.campaign_name == "Coffee Club"
     assert Activity.from_api({"id": "e", "type": "customer.created"}).campaign_name is None
+
+
+def consent_event(n: int, granted: bool, *refs: dict) -> Activity:
+    return Activity.from_api(
+        {
+            "id": f"evcus_{n:018x}",
+            "type": "customer.consents.given" if granted else "customer.consents.revoked",
+            "created_at": f"2024-08-01T10:{59 - n:02d}:00.000Z",
+            "data": {"data": {"consents": list(refs)}, "event_source": {"channel": "API"}},
+        }
+    )
+
+
+def consent_names_shown(response) -> list[str]:
+    return [span.text() for span in HTMLParser(response.text).css("#activity-list [data-consents]")]
+
+
+def test_customer_activities_consent_events_named_by_their_payload_read_no_catalogue(
+    client_for, fake_client
+):
+    fake_client.activities = ActivityList(
+        activities=tuple(
+            consent_event(n, n % 2 == 0, {"id": "cnst_1", "name": "Newsletter"}) for n in range(20)
+        )
+    )
+
+    response = client_for("support").get(reverse("customers:activities", args=["cust_1"]), **HTMX)
+
+    assert consent_names_shown(response) == ["“Newsletter”"] * 20
+    assert fake_client.calls == {"list_customer_activity": 1}
+
+
+def test_customer_activities_page_of_consent_events_reads_the_catalogue_once(
+    client_for, fake_client
+):
+    from tests.customers.consent_fixtures import NEWSLETTER, SMS, definitions
+
+    fake_client.consents = definitions()
+    fake_client.activities = ActivityList(
+        activities=tuple(
+            consent_event(n, n % 2 == 0, {"id": NEWSLETTER}, {"id": SMS, "name": "SMS (2024)"})
+            for n in range(20)
+        ),
+        has_more=True,
+    )
+
+    response = client_for("support").get(reverse("customers:activities", args=["cust_1"]), **HTMX)
+
+    # Ids only: named from the catalogue; a name the event gives is the one shown.
+    assert consent_names_shown(response) == ["“Newsletter”, “SMS (2024)”"] * 20
+    assert fake_client.calls == {"list_customer_activity": 1, "list_consents": 1}
+
+
+def test_customer_activities_consent_catalogue_unreadable_shows_the_ids(client_for, fake_client):
+    from customers.voucherify import ServerError
+    from tests.customers.pages_support import raising
+
+    fake_client.list_consents = raising(ServerError("boom", status=500))
+    fake_client.activities = ActivityList(
+        activities=(consent_event(1, True, {"id": "cnst_<b>1</b>"}),)
+    )
+
+    response = client_for("support").get(reverse("customers:activities", args=["cust_1"]), **HTMX)
+
+    assert response.status_code == 200
+    assert consent_names_shown(response) == ["“cnst_<b>1</b>”"]
+    assert "cnst_&lt;b&gt;1&lt;/b&gt;" in response.text
