@@ -69,16 +69,14 @@ def test_customer_detail_full_page_shows_profile_with_one_api_call(support, fake
     assert fake.calls == {"get_customer": 1}
 
 
+def referred_customer(*referrals: tuple[str, str]):
+    """A customer referred through each `(campaign id, referrer id)`."""
+    campaigns = [{"campaign_id": c, "referrer_id": r} for c, r in referrals]
+    return make_customer(referrals={"total": len(campaigns), "campaigns": campaigns})
+
+
 def test_customer_detail_referrer_id_with_a_slash_is_shown_without_a_link(support, fake):
-    fake.customer = make_customer(
-        referrals={
-            "total": 2,
-            "campaigns": [
-                {"campaign_id": "camp_1", "referrer_id": "cust_ref1"},
-                {"campaign_id": "camp_2", "referrer_id": "crm/7"},
-            ],
-        }
-    )
+    fake.customer = referred_customer(("camp_1", "cust_ref1"), ("camp_2", "crm/7"))
 
     response = support.get(reverse("customers:detail", args=[CID]))
 
@@ -104,15 +102,7 @@ def test_customer_detail_referral_campaign_seen_in_an_activity_shows_its_name(su
         activities=(referred({"id": "camp_1", "name": "Refer a Friend", "object": "campaign"}),)
     )
     support.get(reverse("customers:activities", args=[CID]), **HTMX)  # the timeline is read
-    fake.customer = make_customer(
-        referrals={
-            "total": 2,
-            "campaigns": [
-                {"campaign_id": "camp_1", "referrer_id": "cust_ref1"},
-                {"campaign_id": "camp_2", "referrer_id": "cust_ref2"},
-            ],
-        }
-    )
+    fake.customer = referred_customer(("camp_1", "cust_ref1"), ("camp_2", "cust_ref2"))
 
     page = text(support.get(reverse("customers:detail", args=[CID])))
 
@@ -124,9 +114,7 @@ def test_customer_detail_referral_campaign_seen_in_an_activity_shows_its_name(su
 
 
 def test_customer_detail_referral_campaign_never_seen_shows_its_id(support, fake):
-    fake.customer = make_customer(
-        referrals={"total": 1, "campaigns": [{"campaign_id": "camp_9", "referrer_id": "c_1"}]}
-    )
+    fake.customer = referred_customer(("camp_9", "c_1"))
 
     page = text(support.get(reverse("customers:detail", args=[CID])))
 
@@ -138,9 +126,7 @@ def test_customer_detail_referral_campaign_name_is_escaped(support, fake):
     hostile = "<img src=x onerror=alert(1)>"
     fake.activities = ActivityList(activities=(referred({"id": "camp_x", "name": hostile}),))
     timeline = text(support.get(reverse("customers:activities", args=[CID]), **HTMX))
-    fake.customer = make_customer(
-        referrals={"total": 1, "campaigns": [{"campaign_id": "camp_x", "referrer_id": "c_1"}]}
-    )
+    fake.customer = referred_customer(("camp_x", "c_1"))
 
     page = text(support.get(reverse("customers:detail", args=[CID])))
 

@@ -178,312 +178,171 @@ def fixed(name, query=""):
     return lambda world: reverse(name) + query
 
 
-CASES: dict[str, list[Case]] = {
-    "home": [Case("home", "support", fixed("home"), api=False, ok=(302,))],
-    "healthz": [Case("healthz", "support", fixed("healthz"))],
-    "audit_log": [Case("audit_log", "admin", fixed("audit_log"), api=False)],
-    "customers:list": [
-        Case("customers:list", "support", fixed("customers:list")),
-        Case("customers:list", "support", fixed("customers:list"), htmx=True),
-        Case(
-            "customers:list",
-            "support",
-            fixed("customers:list", "?q=matrix-search"),
-            ok=(200, 302),
-            kept=("matrix-search",),
-        ),
-    ],
-    "customers:export": [Case("customers:export", "support", fixed("customers:export"))],
-    "customers:create": [
-        Case("customers:create", "support", fixed("customers:create"), api=False),
-        Case(
-            "customers:create",
-            "support",
-            fixed("customers:create"),
-            method="POST",
-            data=_create_data,
-            write_method="POST",
-            ok=(302,),
-            kept=(TYPED_NAME,),
-        ),
-    ],
-    "customers:metadata_row": [
-        Case(
-            "customers:metadata_row",
-            "support",
-            fixed("customers:metadata_row"),
-            htmx=True,
-            api=False,
-        )
-    ],
-    "customers:detail": [Case("customers:detail", "support", per_customer("customers:detail"))],
-    "customers:activities": [
-        Case("customers:activities", "support", per_customer("customers:activities")),
-        Case("customers:activities", "support", per_customer("customers:activities"), htmx=True),
-    ],
-    "customers:segments": [
-        Case("customers:segments", "support", per_customer("customers:segments")),
-        Case("customers:segments", "support", per_customer("customers:segments"), htmx=True),
-    ],
-    "customers:update": [
-        Case("customers:update", "support", per_customer("customers:update")),
-        Case(
-            "customers:update",
-            "support",
-            per_customer("customers:update"),
-            method="POST",
-            data=_update_data,
-            write_method="PUT",
-            ok=(302,),
-            kept=(TYPED_NAME,),
-        ),
-    ],
-    "customers:consents": [
-        Case("customers:consents", "marketing", per_customer("customers:consents")),
-        Case("customers:consents", "marketing", per_customer("customers:consents"), htmx=True),
-        Case(
-            "customers:consents",
-            "marketing",
-            per_customer("customers:consents"),
-            method="POST",
-            htmx=True,
-            data=_consents_data,
-            write_method="PUT",
-            ok=(302,),
-            kept=(TYPED_NAME,),
-        ),
-    ],
-    "customers:consents_csv": [
-        Case("customers:consents_csv", "marketing", per_customer("customers:consents_csv"))
-    ],
-    "customers:consents_json": [
-        Case("customers:consents_json", "marketing", per_customer("customers:consents_json"))
-    ],
-    "jobs:import_new": [
-        Case("jobs:import_new", "marketing", fixed("jobs:import_new"), api=False),
-        Case(
-            "jobs:import_new",
-            "marketing",
-            fixed("jobs:import_new"),
-            method="POST",
-            data=_upload_data,
-            api=False,
-            ok=(302,),
-        ),
-    ],
-    "jobs:import_template": [
-        Case("jobs:import_template", "marketing", fixed("jobs:import_template"), api=False)
-    ],
-    "jobs:import_preview": [
-        Case("jobs:import_preview", "marketing", per_job("jobs:import_preview"), api=False)
-    ],
-    "jobs:import_convert": [
-        Case(
-            "jobs:import_convert",
-            "marketing",
-            per_job("jobs:import_convert"),
-            method="POST",
-            data=lambda world, client: {},
-            api=False,
-            ok=(302,),
-        )
-    ],
-    "jobs:import_mapping": [
-        Case(
-            "jobs:import_mapping",
-            "marketing",
-            per_job("jobs:import_mapping"),
-            method="POST",
-            htmx=True,
-            data=lambda world, client: form_fields(
-                client.get(reverse("jobs:import_preview", args=[world.job_id])).content.decode(),
-                "form[action$='/mapping/']",
-            ),
-            api=False,
-        )
-    ],
-    "jobs:import_lookup": [
-        Case("jobs:import_lookup", "marketing", per_job("jobs:import_lookup"), htmx=True)
-    ],
-    "jobs:import_start": [
-        Case(
-            "jobs:import_start",
-            "marketing",
-            per_job("jobs:import_start"),
-            method="POST",
-            data=lambda world, client: {
-                **form_fields(
-                    client.get(
-                        reverse("jobs:import_preview", args=[world.job_id])
-                    ).content.decode(),
-                    "form[action$='/start/']",
-                ),
-                "kind": "merge",
-            },
-            api=False,
-            ok=(302,),
-        )
-    ],
-    "jobs:list": [
-        Case("jobs:list", "marketing", fixed("jobs:list"), degraded=True),
-        Case("jobs:list", "marketing", fixed("jobs:list"), htmx=True, degraded=True),
-    ],
-    "jobs:bulk_metadata": [
-        Case("jobs:bulk_metadata", "marketing", fixed("jobs:bulk_metadata", "?all=1")),
-        Case(
-            "jobs:bulk_metadata",
-            "marketing",
-            lambda world: f"{reverse('jobs:bulk_metadata')}?selected=s:matrix-1",
-            api=False,
-        ),
-        Case(
-            "jobs:bulk_metadata",
-            "marketing",
-            lambda world: f"{reverse('jobs:bulk_metadata')}?selected=s:matrix-1",
-            method="POST",
-            data=_bulk_data,
-            api=False,
-            ok=(302,),
-        ),
-    ],
-    "jobs:detail": [Case("jobs:detail", "marketing", per_job("jobs:detail"), api=False, ok=(302,))],
-    "jobs:failed_rows": [
-        Case("jobs:failed_rows", "marketing", per_job("jobs:failed_rows"), api=False)
-    ],
-    "privacy:list": [
-        Case("privacy:list", "compliance", fixed("privacy:list"), api=False),
-        Case("privacy:list", "compliance", fixed("privacy:list"), htmx=True, api=False),
-    ],
-    "privacy:open": [
-        Case("privacy:open", "compliance", fixed("privacy:open"), api=False),
-        Case(
-            "privacy:open",
-            "compliance",
-            fixed("privacy:open"),
-            method="POST",
-            data=_open_request_data,
-            ok=(302,),
-            kept=("HD-" + TYPED_NAME,),
-        ),
-    ],
-    "privacy:detail": [
-        Case("privacy:detail", "compliance", per_request("privacy:detail"), api=False),
-        Case(
-            "privacy:detail",
-            "compliance",
-            lambda world: reverse("privacy:detail", args=[world.approved_id]),
-            degraded=True,
-        ),
-    ],
-    "privacy:verify_identity": [
-        Case(
-            "privacy:verify_identity",
-            "compliance",
-            per_request("privacy:verify_identity"),
-            method="POST",
-            data=_privacy_step("verify_identity", method="id_document", note="seen"),
-            api=False,
-            ok=(302,),
-        )
-    ],
-    "privacy:approve": [
-        Case(
-            "privacy:approve",
-            "compliance",
-            per_request("privacy:approve"),
-            method="POST",
-            data=_privacy_step("approve"),
-            api=False,
-            ok=(302, 400, 403),
-        )
-    ],
-    "privacy:refuse": [
-        Case(
-            "privacy:refuse",
-            "compliance",
-            per_request("privacy:refuse"),
-            method="POST",
-            data=_privacy_step("refuse", ground="manifestly_unfounded", explanation="x"),
-            api=False,
-            ok=(302, 400),
-        )
-    ],
-    "privacy:cancel": [
-        Case(
-            "privacy:cancel",
-            "compliance",
-            per_request("privacy:cancel"),
-            method="POST",
-            data=_privacy_step("cancel", note="withdrawn by the customer"),
-            api=False,
-            ok=(302,),
-        )
-    ],
-    "privacy:extend": [
-        Case(
-            "privacy:extend",
-            "compliance",
-            per_request("privacy:extend"),
-            method="POST",
-            data=_privacy_step("extend", months="1", reason="complex"),
-            api=False,
-            ok=(302, 400),
-        )
-    ],
-    "privacy:execute": [
-        Case(
-            "privacy:execute",
-            "compliance",
-            per_request("privacy:execute"),
-            method="POST",
-            data=_privacy_step("execute", confirm="x"),
-            api=False,
-            ok=(302, 400, 403),
-        )
-    ],
-    "privacy:resolve": [
-        Case(
-            "privacy:resolve",
-            "compliance",
-            per_request("privacy:resolve"),
-            method="POST",
-            data=_privacy_step("resolve", applied="yes"),
-            api=False,
-            ok=(302, 400, 403),
-        )
-    ],
-    "privacy:certificate": [
-        Case(
-            "privacy:certificate",
-            "compliance",
-            per_request("privacy:certificate"),
-            api=False,
-            ok=(200, 404),
-        )
-    ],
-    "privacy:certificate_json": [
-        Case(
-            "privacy:certificate_json",
-            "compliance",
-            per_request("privacy:certificate_json"),
-            api=False,
-            ok=(200, 404),
-        )
-    ],
-    "privacy:export": [
-        Case(
-            "privacy:export", "compliance", per_request("privacy:export"), api=False, ok=(200, 404)
-        )
-    ],
-    "privacy:export_json": [
-        Case(
-            "privacy:export_json",
-            "compliance",
-            per_request("privacy:export_json"),
-            api=False,
-            ok=(200, 404),
-        )
-    ],
-}
+def page(name: str, role: str, url=None, **options) -> list[Case]:
+    """A GET of URL name `name` (its URL takes no argument unless `url` says otherwise)."""
+    return [Case(name, role, url or fixed(name), **options)]
 
+
+def page_and_fragment(name: str, role: str, url=None, **options) -> list[Case]:
+    """A page that is also an HTMX fragment: asked both ways."""
+    url = url or fixed(name)
+    return [Case(name, role, url, **options), Case(name, role, url, htmx=True, **options)]
+
+
+def post(name: str, role: str, url, data, **options) -> list[Case]:
+    return [Case(name, role, url, method="POST", data=data, **options)]
+
+
+def write(name: str, role: str, url, data, write_method: str, **options) -> list[Case]:
+    """A form that writes to Voucherify (`write_method`) and redirects; a failure keeps what
+    the user typed."""
+    options = {"ok": (302,), "kept": (TYPED_NAME,), **options}
+    return post(name, role, url, data, write_method=write_method, **options)
+
+
+def _import_preview_form(action: str, **fields):
+    def data(world, client):
+        preview = client.get(reverse("jobs:import_preview", args=[world.job_id]))
+        return {**form_fields(preview.content.decode(), f"form[action$='/{action}/']"), **fields}
+
+    return data
+
+
+SELECTED = "?selected=s:matrix-1"  # bulk metadata for one selected customer
+
+# The steps of a data-subject request, posted to the world's open erasure request (most of
+# them are refused there, hence their 400 and 403): (step, the form's fields, statuses).
+PRIVACY_STEPS = [
+    ("verify_identity", {"method": "id_document", "note": "seen"}, (302,)),
+    ("approve", {}, (302, 400, 403)),
+    ("refuse", {"ground": "manifestly_unfounded", "explanation": "x"}, (302, 400)),
+    ("cancel", {"note": "withdrawn by the customer"}, (302,)),
+    ("extend", {"months": "1", "reason": "complex"}, (302, 400)),
+    ("execute", {"confirm": "x"}, (302, 400, 403)),
+    ("resolve", {"applied": "yes"}, (302, 400, 403)),
+]
+# What a done request hands out (404 while it is not done).
+PRIVACY_RECORDS = ["certificate", "certificate_json", "export", "export_json"]
+
+TABLE: list[Case] = [
+    *page("home", "support", api=False, ok=(302,)),
+    *page("healthz", "support"),
+    *page("audit_log", "admin", api=False),
+    *page_and_fragment("customers:list", "support"),
+    *page(
+        "customers:list",
+        "support",
+        fixed("customers:list", "?q=matrix-search"),
+        ok=(200, 302),
+        kept=("matrix-search",),
+    ),
+    *page("customers:export", "support"),
+    *page("customers:create", "support", api=False),
+    *write("customers:create", "support", fixed("customers:create"), _create_data, "POST"),
+    *page("customers:metadata_row", "support", htmx=True, api=False),
+    *page("customers:detail", "support", per_customer("customers:detail")),
+    *page_and_fragment("customers:activities", "support", per_customer("customers:activities")),
+    *page_and_fragment("customers:segments", "support", per_customer("customers:segments")),
+    *page("customers:update", "support", per_customer("customers:update")),
+    *write("customers:update", "support", per_customer("customers:update"), _update_data, "PUT"),
+    *page_and_fragment("customers:consents", "marketing", per_customer("customers:consents")),
+    *write(
+        "customers:consents",
+        "marketing",
+        per_customer("customers:consents"),
+        _consents_data,
+        "PUT",
+        htmx=True,
+    ),
+    *page("customers:consents_csv", "marketing", per_customer("customers:consents_csv")),
+    *page("customers:consents_json", "marketing", per_customer("customers:consents_json")),
+    *page("jobs:import_new", "marketing", api=False),
+    *post(
+        "jobs:import_new", "marketing", fixed("jobs:import_new"), _upload_data, api=False, ok=(302,)
+    ),
+    *page("jobs:import_template", "marketing", api=False),
+    *page("jobs:import_preview", "marketing", per_job("jobs:import_preview"), api=False),
+    *post(
+        "jobs:import_convert",
+        "marketing",
+        per_job("jobs:import_convert"),
+        lambda world, client: {},
+        api=False,
+        ok=(302,),
+    ),
+    *post(
+        "jobs:import_mapping",
+        "marketing",
+        per_job("jobs:import_mapping"),
+        _import_preview_form("mapping"),
+        htmx=True,
+        api=False,
+    ),
+    *page("jobs:import_lookup", "marketing", per_job("jobs:import_lookup"), htmx=True),
+    *post(
+        "jobs:import_start",
+        "marketing",
+        per_job("jobs:import_start"),
+        _import_preview_form("start", kind="merge"),
+        api=False,
+        ok=(302,),
+    ),
+    *page_and_fragment("jobs:list", "marketing", degraded=True),
+    *page("jobs:bulk_metadata", "marketing", fixed("jobs:bulk_metadata", "?all=1")),
+    *page("jobs:bulk_metadata", "marketing", fixed("jobs:bulk_metadata", SELECTED), api=False),
+    *post(
+        "jobs:bulk_metadata",
+        "marketing",
+        fixed("jobs:bulk_metadata", SELECTED),
+        _bulk_data,
+        api=False,
+        ok=(302,),
+    ),
+    *page("jobs:detail", "marketing", per_job("jobs:detail"), api=False, ok=(302,)),
+    *page("jobs:failed_rows", "marketing", per_job("jobs:failed_rows"), api=False),
+    *page_and_fragment("privacy:list", "compliance", api=False),
+    *page("privacy:open", "compliance", api=False),
+    *post(
+        "privacy:open",
+        "compliance",
+        fixed("privacy:open"),
+        _open_request_data,
+        ok=(302,),
+        kept=("HD-" + TYPED_NAME,),
+    ),
+    *page("privacy:detail", "compliance", per_request("privacy:detail"), api=False),
+    *page(
+        "privacy:detail",
+        "compliance",
+        lambda world: reverse("privacy:detail", args=[world.approved_id]),
+        degraded=True,
+    ),
+    *(
+        case
+        for step, fields, ok in PRIVACY_STEPS
+        for case in post(
+            f"privacy:{step}",
+            "compliance",
+            per_request(f"privacy:{step}"),
+            _privacy_step(step, **fields),
+            api=False,
+            ok=ok,
+        )
+    ),
+    *(
+        case
+        for record in PRIVACY_RECORDS
+        for case in page(
+            f"privacy:{record}",
+            "compliance",
+            per_request(f"privacy:{record}"),
+            api=False,
+            ok=(200, 404),
+        )
+    ),
+]
+
+CASES: dict[str, list[Case]] = {}
+for _case in TABLE:
+    CASES.setdefault(_case.name, []).append(_case)
 ALL_CASES = [case for cases in CASES.values() for case in cases]
