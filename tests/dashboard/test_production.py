@@ -1,5 +1,6 @@
 """Production serving: every variable documented, `check --deploy` clean with README's production
-settings, gunicorn serving pages and WhiteNoise the static files, logs as JSON lines."""
+settings and with .env.example's HTTPS lines, gunicorn serving pages and WhiteNoise the static
+files, logs as JSON lines."""
 
 from __future__ import annotations
 
@@ -104,8 +105,40 @@ def production_settings() -> dict[str, str]:
     }
 
 
-def test_check_deploy_with_the_documented_production_settings_is_clean():
-    settings = production_settings()
+def env_example_https_settings() -> dict[str, str]:
+    """The commented HTTPS lines of .env.example (`# NAME=value` under "HTTPS in production")."""
+    text = (ROOT / ".env.example").read_text()
+    block = re.search(r"^# HTTPS in production.*\n((?:# [A-Z][A-Z0-9_]*=.*\n)+)", text, re.M)
+    assert block, ".env.example has its HTTPS lines under '# HTTPS in production'"
+    return dict(re.findall(r"^# ([A-Z][A-Z0-9_]*)=(\S*)", block.group(1), flags=re.MULTILINE))
+
+
+def documented_production(source: str) -> dict[str, str]:
+    """README's production block as it stands, or the least a deployment sets (debug off,
+    secret key, hosts, certificate key, Voucherify's keys) with .env.example's HTTPS lines."""
+    if source == "README":
+        return production_settings()
+    from tests.dashboard.test_settings import PRODUCTION
+
+    https = env_example_https_settings()
+    assert https == {
+        "DJANGO_HSTS_SECONDS": "31536000",
+        "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "DJANGO_HSTS_PRELOAD": "true",
+        "DJANGO_SSL_REDIRECT": "true",
+    }
+    return {
+        **PRODUCTION,
+        **https,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),  # PRODUCTION's "sss..." is too weak
+        "VOUCHERIFY_APP_ID": "app",
+        "VOUCHERIFY_APP_TOKEN": "token",
+    }
+
+
+@pytest.mark.parametrize("source", ["README", ".env.example"])
+def test_check_deploy_with_the_documented_production_settings_is_clean(source):
+    settings = documented_production(source)
     assert settings["DJANGO_DEBUG"] == "false"
 
     result = subprocess.run(
