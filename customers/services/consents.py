@@ -27,11 +27,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models.consents import UNSUBSCRIBE_ALL, ConsentLedgerEntry, wording_fingerprint
+from customers.services.customers import customer_write_lock
 from customers.voucherify import NotFound, VoucherifyError, get_client
 from customers.voucherify.dates import parse_datetime
 from customers.voucherify.resources import Activity, Consent, Consents, Customer
 from dashboard import audit
-from dashboard.locks import write_lock
 
 State = ConsentLedgerEntry.State
 Outcome = ConsentLedgerEntry.Outcome
@@ -284,14 +284,18 @@ def _consent_activities(client, customer_id: str) -> tuple[tuple[Activity, ...],
     return tuple(found), False
 
 
-def _read(client, customer_id: str) -> _Read | ConsentsUnavailable:
+def _read(
+    client, customer_id: str, customer: Customer | None = None
+) -> _Read | ConsentsUnavailable:
+    """The definitions, the customer (unless already read) and its consent events."""
     try:
         definitions = client.list_consents()
     except VoucherifyError as error:
         if consents_unavailable(error):
             return ConsentsUnavailable(error)
         raise
-    customer = client.get_customer(customer_id)
+    if customer is None:
+        customer = client.get_customer(customer_id)
     activities, complete = _consent_activities(client, customer.id or customer_id)
     return _Read(definitions, customer, activities, complete)
 
@@ -743,8 +747,8 @@ def customer_consents_update(
     if not reason.strip():
         raise ValueError("A consent change needs a reason")
     client = get_client()
-    with write_lock(f"consents:{customer_id}"):
-        read = _read(client, customer_id)
+    with customer_write_lock(client, "consents", customer_id) as customer:
+        read = _read(client, customer_id, customer)
         if isinstance(read, ConsentsUnavailable):
             return read
         cid = read.customer.id or customer_id

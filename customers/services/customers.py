@@ -9,7 +9,8 @@ who change different keys of one customer both keep their change.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.utils import timezone
@@ -32,8 +33,31 @@ ADDRESS_PARTS = ("line_1", "line_2", "city", "state", "postal_code", "country")
 NESTED = ("address", "metadata")
 # Voucherify's clock and ours differ a little: look this far back for a lost create.
 CLOCK_SKEW = datetime.timedelta(minutes=2)
+CUSTOMER_ID_PREFIX = "cust_"
 
 Fields = Mapping[str, Any]
+
+
+@contextmanager
+def customer_write_lock(client, scope: str, customer_id: str) -> Iterator[Customer]:
+    """Hold the `scope` write lock of the customer that `customer_id` addresses (a `cust_` id
+    or a source_id), keyed by its `cust_` id so that saves addressed either way wait for each
+    other; yields the customer as read under the lock.
+
+    A `cust_` id is taken as the key without a read; a source_id is read first for the id it
+    stands for. If the read under the lock finds another id (a source_id that looks like an
+    id, or a customer re-created meanwhile), that id's lock is taken and the customer read
+    again. Raises `VoucherifyError` (nothing written) when a read fails."""
+    key = customer_id
+    if not customer_id.startswith(CUSTOMER_ID_PREFIX):
+        key = client.get_customer(customer_id).id or customer_id
+    with write_lock(f"{scope}:{key}"):
+        current = client.get_customer(customer_id)
+        if (current.id or key) == key:
+            yield current
+            return
+    with write_lock(f"{scope}:{current.id}"):
+        yield client.get_customer(customer_id)
 
 
 def customer_version(customer: Customer) -> str:
@@ -109,14 +133,13 @@ def customer_update(
     """Save what this user changed since the form was opened (`opened`; None when the form's
     marker was unreadable), merged with what others changed meanwhile.
 
-    The re-read and the write hold the customer's write lock, so two saves are checked one
-    after the other. A field both sides changed to different values is a `Conflict` unless
-    `overwrite_version` echoes the version it was shown. Raises `VoucherifyError` when the
-    write was certainly not applied.
+    The re-read and the write hold the customer's write lock (by its `cust_` id, however the
+    save addresses it), so two saves are checked one after the other. A field both sides
+    changed to different values is a `Conflict` unless `overwrite_version` echoes the version
+    it was shown. Raises `VoucherifyError` when the write was certainly not applied.
     """
     client = get_client()
-    with write_lock(f"customer:{customer_id}"):
-        current = client.get_customer(customer_id)
+    with customer_write_lock(client, "customer", customer_id) as current:
         now = current.base_fields()
         mine = _changes(opened if opened is not None else now, submitted)
         theirs = _changes(opened, now) if opened is not None else {}

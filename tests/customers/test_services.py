@@ -168,3 +168,39 @@ def test_customer_update_stored_invalid_email_unchanged_does_not_block_saving():
     form, editor = edit_form(customer, name="Ada King")
 
     assert sent_update(form, editor, customer) == {"name": "Ada King"}
+
+
+@pytest.mark.parametrize(
+    ("addressed_by", "reads"),
+    [
+        ("cust_0000000000000000000000a1", 1),  # the id: the lock's key without a read
+        ("crm-1", 2),  # a source_id: read for its id, then again under the lock
+        ("cust_lookalike", 2),  # a source_id that looks like an id: re-locked by the real id
+    ],
+)
+def test_customer_update_holds_the_lock_of_the_customers_id_however_addressed(
+    fake, addressed_by, reads
+):
+    from dashboard.models import WriteLock
+
+    held = []
+    update = fake.update_customer
+
+    def update_customer(customer_id, data):
+        held.extend(WriteLock.objects.values_list("key", flat=True))
+        return update(customer_id, data)
+
+    fake.update_customer = update_customer
+    current = fake.customer
+
+    outcome = services.customer_update(
+        customer_id=addressed_by,
+        opened=current.base_fields(),
+        submitted={**current.base_fields(), "name": "Ada King"},
+        user=None,
+    )
+
+    assert isinstance(outcome, Saved)
+    assert held == [f"customer:{current.id}"]
+    assert fake.calls["get_customer"] == reads
+    assert not WriteLock.objects.exists()

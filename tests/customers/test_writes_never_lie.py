@@ -56,9 +56,12 @@ def agents(user_for):
     return signed_in("agent-a"), signed_in("agent-b")
 
 
-def save_at_the_same_moment(transport, a: Client, b: Client, url: str, data_a, data_b):
-    """Both agents press Save together; each re-read waits (up to 1 s) for the other agent's
-    re-read, so without a lock both read the customer before either writes."""
+def save_at_the_same_moment(
+    transport, a: Client, b: Client, url: str, data_a, data_b, *, url_b: str | None = None
+):
+    """Both agents press Save together (b on `url_b` if given); each read of the customer
+    waits (up to 1 s) for the other agent's, so without a lock both read the customer before
+    either writes."""
     both_reading = threading.Barrier(2, timeout=1)
 
     def on_send(request, send):
@@ -71,12 +74,12 @@ def save_at_the_same_moment(transport, a: Client, b: Client, url: str, data_a, d
     transport.on_send = on_send
     responses = {}
 
-    def save(name, client, data):
-        responses[name] = client.post(url, data)
+    def save(name, client, data, to=url):
+        responses[name] = client.post(to, data)
 
     threads = [
         threading.Thread(target=save, args=("a", a, data_a)),
-        threading.Thread(target=save, args=("b", b, data_b)),
+        threading.Thread(target=save, args=("b", b, data_b, url_b or url)),
     ]
     for thread in threads:
         thread.start()
@@ -117,6 +120,28 @@ def test_two_agents_saving_the_same_field_at_once_the_second_is_asked(transport,
     winner = "By B" if asked is a else "By A"
     assert get_client().get_customer(customer.id).name == winner
     assert f"<td>Name</td><td>Before</td><td>{winner}</td>" in asked.content.decode()
+
+
+def test_two_agents_saving_by_id_and_by_source_id_at_once_the_second_is_asked(transport, agents):
+    """The lock is the customer's, not the URL's: a save addressed by source_id waits for one
+    addressed by id."""
+    customer = get_client().create_customer({"source_id": "race-3", "name": "Before"})
+
+    a, b = save_at_the_same_moment(
+        transport,
+        *agents,
+        reverse("customers:update", args=[customer.id]),
+        edit_post(customer, name="By A"),
+        edit_post(customer, name="By B"),
+        url_b=reverse("customers:update", args=["race-3"]),
+    )
+
+    assert sorted([a.status_code, b.status_code]) == [302, 409]
+    asked = a if a.status_code == 409 else b
+    winner = "By B" if asked is a else "By A"
+    assert get_client().get_customer(customer.id).name == winner
+    assert f"<td>Name</td><td>Before</td><td>{winner}</td>" in asked.content.decode()
+    assert AuditEntry.objects.filter(operation="update_customer").count() == 1
 
 
 def timeout_after_applying(method: str):

@@ -18,7 +18,7 @@ from customers.voucherify import (
     Timeout,
     ValidationFailed,
 )
-from dashboard.models import AuditEntry
+from dashboard.models import AuditEntry, WriteLock
 from tests.contract import assert_matches_contract
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -38,7 +38,7 @@ def change(sandbox, user, changes=None, **kwargs):
     kwargs.setdefault("method", "phone")
     kwargs.setdefault("reason", "The customer called")
     return service.customer_consents_update(
-        customer_id=sandbox.customer.id,
+        customer_id=kwargs.pop("customer_id", sandbox.customer.id),
         changes={sandbox.id(name): granted for name, granted in (changes or {}).items()},
         shown=kwargs.pop("shown", shown(sandbox)),
         user=user,
@@ -75,6 +75,26 @@ def fail_put(sandbox, monkeypatch, error, *, apply_first=False):
         raise error
 
     monkeypatch.setattr(sandbox.client, "update_customers_consents", put)
+
+
+def test_change_addressed_by_source_id_holds_the_lock_of_the_customers_id(
+    consents_sandbox, marketing, monkeypatch
+):
+    sandbox = consents_sandbox
+    held = []
+    real = sandbox.client.update_customers_consents
+
+    def put(customer_id, body):
+        held.extend(WriteLock.objects.values_list("key", flat=True))
+        real(customer_id, body)
+
+    monkeypatch.setattr(sandbox.client, "update_customers_consents", put)
+
+    outcome = change(sandbox, marketing, {"Newsletter": True}, customer_id="consent-1")
+
+    assert isinstance(outcome, service.ConsentsSaved)
+    assert held == [f"consents:{sandbox.customer.id}"]
+    assert not WriteLock.objects.exists()
 
 
 # --- the request body and the records of each kind of change -------------------------------
