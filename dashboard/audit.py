@@ -149,16 +149,21 @@ def describe(entry: AuditEntry, customer) -> None:
 
 
 def _save(
-    entry: AuditEntry, error: BaseException | None = None, *, names_only: bool = False
+    entry: AuditEntry,
+    error: BaseException | None = None,
+    *,
+    names_only: bool = False,
+    sent: bool = True,
 ) -> None:
-    """Save `entry` as `success`, or as `failed` with `error`'s status/key and request id.
+    """Save `entry` as `success`, or as `failed` with `error`'s status/key and request id
+    (`unknown` when the call was `sent` and may have been applied all the same).
 
     `names_only` keeps the changed field names and drops their values.
     """
     if error is None:
         entry.outcome = AuditEntry.Outcome.SUCCESS
     else:
-        unknown = getattr(error, "may_have_applied", False)
+        unknown = sent and getattr(error, "may_have_applied", False)
         entry.outcome = AuditEntry.Outcome.UNKNOWN if unknown else AuditEntry.Outcome.FAILED
         entry.error = _error_summary(error)[:255]
         entry.request_id = (getattr(error, "request_id", None) or "")[:64]
@@ -208,6 +213,22 @@ def resolve(entry: AuditEntry, *, applied: bool, how: str) -> None:
     verdict = "applied" if applied else "not applied"
     entry.error = f"{entry.error}; {verdict} ({how})"[:255]
     entry.save(update_fields=["outcome", "error"])
+
+
+def record_failure(
+    user,
+    operation: str,
+    error: BaseException,
+    *,
+    customer_id: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """One `failed` entry for `operation` when it stopped before its call was sent (a read it
+    needed failed): the error's status/key and Voucherify's request id, as `audited` keeps
+    them for a failed call. Never `unknown`: nothing was sent."""
+    entry = _new_entry(user, operation, customer_id, changes)
+    _save(entry, error, names_only=not entry.customer_id, sent=False)
+    return entry
 
 
 def record_export(

@@ -48,7 +48,7 @@ from customers.voucherify import (
 )
 from customers.voucherify.resources import Customer
 from dashboard import erasure
-from dashboard.audit import audited, resolve
+from dashboard.audit import audited, record_failure, resolve
 from dashboard.locks import LockTimeout, write_lock
 from dashboard.models import AuditEntry
 
@@ -668,10 +668,18 @@ def deletion_request_execute(*, request_id: int, confirmation: str = "", user):
 
 def _execute_destructive(request: DataSubjectRequest, confirmation: str, user):
     client = get_client()
+    operation = (
+        "customer_permanently_deletion" if request.kind == Kind.ERASURE else "delete_customer"
+    )
     try:
         customer = client.get_customer(request.customer_id)
     except NotFound:
         customer = None  # soft-deleted meanwhile: a permanent deletion still finds them
+    except VoucherifyError as error:
+        # Nothing was sent; the audit trail keeps the failed read's request id all the same.
+        changes = {"request": (None, request.label), "stopped": (None, "reading the customer")}
+        record_failure(user, operation, error, customer_id=request.customer_id, changes=changes)
+        raise
     identity = _identity(request, customer)
     if confirmation.strip() not in accepted_confirmations(request, identity):
         return ConfirmationMismatch(request)
@@ -680,9 +688,6 @@ def _execute_destructive(request: DataSubjectRequest, confirmation: str, user):
     if not _claim(request, user, identity=identity, loss=loss):
         return AlreadyRunning(_get(request.pk))
     request.refresh_from_db()
-    operation = (
-        "customer_permanently_deletion" if request.kind == Kind.ERASURE else "delete_customer"
-    )
     try:
         with _audit(user, operation, request, {"attempt": (None, request.attempts)}) as entry:
             if request.kind == Kind.ERASURE:

@@ -197,6 +197,33 @@ def test_execute_failed_call_message_keeps_status_and_request_id(grace, walk, st
     assert EMAIL not in failed.request.last_error
 
 
+@pytest.mark.parametrize(
+    ("kind", "operation", "confirmation"),
+    [
+        ("erasure", "customer_permanently_deletion", EMAIL),
+        ("deletion", "delete_customer", "crm-grace"),
+    ],
+)
+def test_execute_first_read_failing_sends_nothing_and_audits_its_request_id(
+    grace, walk, staff, scripted, kind, operation, confirmation
+):
+    request = walk(grace, kind)
+    scripted.script["get_customer"] = raising(
+        ServerError("Internal error", status=500, request_id="v-read-7")
+    )
+
+    with pytest.raises(ServerError):
+        execute(request, staff["a"], confirmation=confirmation)
+
+    assert scripted.calls[operation] == 0
+    request.refresh_from_db()
+    assert request.status == Status.APPROVED  # nothing was sent: it can be executed again
+    entry = AuditEntry.objects.get(operation=operation)
+    assert (entry.outcome, entry.error, entry.request_id) == ("failed", "500", "v-read-7")
+    assert (entry.username, entry.customer_id) == (staff["a"].username, grace.id)
+    assert entry.changes["stopped"]["new"] == "reading the customer"
+
+
 def test_execute_timeout_applied_is_settled_by_rereading_as_done(grace, walk, staff, scripted):
     request = walk(grace)
     real = scripted.real
