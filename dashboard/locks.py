@@ -1,8 +1,11 @@
 """Locks that guard a write, held in the database so that they hold across worker processes.
 
-    with write_lock(f"customer:{customer_id}"):
-        current = client.get_customer(customer_id)   # the re-read ...
-        client.update_customer(customer_id, data)    # ... and the write, never interleaved
+    with write_lock(f"customer:{customer.id}"):     # the cust_ id, however the page named it
+        current = client.get_customer(customer.id)   # the re-read ...
+        client.update_customer(customer.id, data)    # ... and the write, never interleaved
+
+(`customers.services.customers.customer_write_lock` finds the `cust_` id of a customer a save
+addresses by source_id first, so that both ways of addressing one customer wait for each other.)
 
 A lock is a lease row (`WriteLock`): the unique key makes the insert an atomic test-and-set
 on SQLite and PostgreSQL alike, and no transaction stays open during the API call it guards
