@@ -24,7 +24,7 @@ def start(code: str = "print('started')", **env: str) -> subprocess.CompletedPro
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "VOUCHERIFY_", "SANDBOX_", "DSR_"))
+        if not k.startswith(("DJANGO_", "VOUCHERIFY_", "SANDBOX_", "DSR_", "DATABASE_"))
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
@@ -75,3 +75,18 @@ def test_settings_without_voucherify_credentials_uses_the_sandbox():
     )
 
     assert result.stdout.split() == ["True"]
+
+
+def test_settings_keep_database_connections_between_requests_on_sqlite_and_postgresql():
+    show = (
+        "from django.conf import settings as s; "
+        "print(*(f\"{d['ENGINE'].rsplit('.', 1)[1]}:{d['CONN_MAX_AGE']}:{d['CONN_HEALTH_CHECKS']}\""
+        " for d in s.DATABASES.values()))"
+    )
+    sqlite = start(show, **PRODUCTION, DATABASE_URL="sqlite:////tmp/x.sqlite3")
+    postgres = start(show, **PRODUCTION, DATABASE_URL="postgres://u:p@db:5432/d")
+    per_request = start(show, **PRODUCTION, DATABASE_CONN_MAX_AGE="0")
+
+    assert sqlite.stdout.split() == ["sqlite3:60:True", "sqlite3:60:True"], sqlite.stderr
+    assert postgres.stdout.split() == ["postgresql:60:True", "sqlite3:60:True"], postgres.stderr
+    assert per_request.stdout.split() == ["sqlite3:0:True", "sqlite3:0:True"]
