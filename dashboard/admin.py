@@ -82,6 +82,14 @@ admin.site.unregister(Group)
 class StaffUserAdmin(UserAdmin):
     list_display = ("username", "role", "is_active", "is_staff", "is_superuser", "last_login")
     list_filter = ("groups", "is_active", "is_staff", "is_superuser")
+    # Roles and rights are plain multiple selects, not Django's two-box filter widget: its
+    # search icons carry an aria-label on a bare <span> (axe: aria-prohibited-attr), and a
+    # labelled select works with any keyboard or screen reader. A non-superuser is offered
+    # only the few rights they hold.
+    filter_horizontal = ()
+    # Facts Django records (at sign-in, at creation), not settings: shown, never typed in
+    # (their date and time inputs also had no label).
+    readonly_fields = ("last_login", "date_joined")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -130,6 +138,8 @@ class StaffUserAdmin(UserAdmin):
 
 @admin.register(Group)
 class RoleAdmin(GroupAdmin):
+    filter_horizontal = ()  # plain multiple selects, as for users (StaffUserAdmin)
+
     def has_change_permission(self, request, obj=None):
         """A role granting more than the editor holds is theirs to read, not to change."""
         if obj is not None and not grantable_groups(request.user).filter(pk=obj.pk).exists():
