@@ -16,6 +16,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone
 
+from dashboard.templatetags.fast_date import time_element
+
 register = template.Library()
 
 _MARKER = "customer-id-marker"
@@ -33,16 +35,6 @@ def profile_url(customer_id: str) -> str:
     """`{% url 'customers:detail' customer_id %}`, without resolving the pattern per row."""
     before, after = _profile_url_parts(get_script_prefix(), get_urlconf())
     return f"{before}{quote(customer_id, safe=_SAFE)}{after}"
-
-
-def _created(value, zone) -> str:
-    if value is None:
-        return '<time datetime=""></time>'
-    when = value.astimezone(zone)
-    return (
-        f'<time datetime="{when.isoformat()}">{when.year:04d}-{when.month:02d}-{when.day:02d}'
-        f" {when.hour:02d}:{when.minute:02d}</time>"
-    )
 
 
 @register.simple_tag
@@ -72,7 +64,7 @@ def customer_rows(customers, selectable: bool = False) -> SafeString:
             f'<td data-label="Phone">{escape(customer.phone or "")}</td>',
             f'<td data-label="Source id"><code>{escape(customer.source_id or "")}</code></td>',
             f'<td data-label="City">{escape((address and address.city) or "")}</td>',
-            f'<td data-label="Created">{_created(customer.created_at, zone)}</td>',
+            f'<td data-label="Created">{time_element(customer.created_at, zone)}</td>',
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

@@ -15,6 +15,7 @@ from django.utils.timezone import get_current_timezone
 
 from customers.templatetags.customer_format import activity_label
 from dashboard.templatetags.dashboard_format import audit_value
+from dashboard.templatetags.fast_date import time_element
 
 register = template.Library()
 
@@ -25,19 +26,12 @@ UNKNOWN_CHANGES = (
 NO_CHANGE = '<p class="hint">No field changed.</p>'
 
 
-def _when(value, zone) -> str:
-    if value is None:
-        return '<time datetime=""></time>'
-    at = value.astimezone(zone)
-    return (
-        f'<time datetime="{at.isoformat()}">{at.year:04d}-{at.month:02d}-{at.day:02d}'
-        f" {at.hour:02d}:{at.minute:02d}:{at.second:02d}</time>"
-    )
-
-
 def _entry(entry, first: bool, zone) -> str:
     a = entry.activity
-    out = ['<li tabindex="-1" data-focus>' if first else "<li>", _when(a.created_at, zone)]
+    out = [
+        '<li tabindex="-1" data-focus>' if first else "<li>",
+        time_element(a.created_at, zone, seconds=True),
+    ]
     out.append(f"<strong>{escape(activity_label(a.type))}</strong>")
     if entry.by:
         out.append(f"<span data-by>by {escape(entry.by)}</span>")

@@ -57,3 +57,15 @@ def date(value, arg=None):
     if not isinstance(value, datetime.datetime) and any(c in _TIME_PARTS for c, _ in plan):
         return django_date(value, arg)  # Django says what is wrong with a time of a date
     return "".join(write(value) if write else char for char, write in plan)
+
+
+def time_element(value: datetime.datetime | None, zone, *, seconds: bool = False) -> str:
+    """`<time datetime="{{ v|date:'c' }}">{{ v|date:"Y-m-d H:i" }}</time>` (with `:s` when
+    `seconds`) for Python-built markup; `value` aware, shown in `zone`."""
+    if value is None:
+        return '<time datetime=""></time>'
+    at = value.astimezone(zone)
+    shown = f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
+    if seconds:
+        shown += f":{at.second:02d}"
+    return f'<time datetime="{at.isoformat()}">{shown}</time>'
