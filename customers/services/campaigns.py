@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils import timezone
-
 from customers.models import SeenCampaign
+from customers.services.seen import seen_record
 from customers.voucherify.resources import Activity
 
 
@@ -22,17 +21,7 @@ def campaigns_record(activities: Iterable[Activity]) -> None:
         campaign = activity.campaign
         if campaign is not None and campaign.id and campaign.name:
             named.setdefault(campaign.id, campaign.name[:255])
-    if not named:
-        return
-    now = timezone.now()
-    known = {c.campaign_id: c for c in SeenCampaign.objects.filter(campaign_id__in=named)}
-    renamed = [seen for campaign_id, seen in known.items() if seen.name != named[campaign_id]]
-    for seen in renamed:
-        seen.name, seen.seen_at = named[seen.campaign_id], now
-    SeenCampaign.objects.bulk_update(renamed, ["name", "seen_at"])
-    new = [SeenCampaign(campaign_id=i, name=named[i], seen_at=now) for i in named.keys() - known]
-    # ignore_conflicts: another request recorded it meanwhile (same id, same name).
-    SeenCampaign.objects.bulk_create(new, ignore_conflicts=True)
+    seen_record(SeenCampaign, "campaign_id", named)
 
 
 def campaign_names(campaign_ids: Iterable[str | None]) -> dict[str, str]:

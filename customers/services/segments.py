@@ -7,9 +7,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from customers.models import SeenSegment
+from customers.services.seen import seen_record
 from customers.voucherify import NotFound, get_client
 from customers.voucherify.resources import SegmentRef
 
@@ -29,21 +28,7 @@ def segments_record(refs: Iterable[SegmentRef]) -> None:
     name was seen last only matters to the day). A profile's segments are read on every
     view: one read query each time, a write only when something changed."""
     named = {ref.id: ref.name for ref in refs if ref.id and ref.name}
-    if not named:
-        return
-    now = timezone.now()
-    known = {s.segment_id: s for s in SeenSegment.objects.filter(segment_id__in=named)}
-    changed = [
-        seen
-        for segment_id, seen in known.items()
-        if seen.name != named[segment_id] or now - seen.seen_at >= SEEN_REFRESH
-    ]
-    for seen in changed:
-        seen.name, seen.seen_at = named[seen.segment_id], now
-    SeenSegment.objects.bulk_update(changed, ["name", "seen_at"])
-    new = [SeenSegment(segment_id=i, name=named[i], seen_at=now) for i in named.keys() - known]
-    # ignore_conflicts: another request recorded it meanwhile (same id, same name).
-    SeenSegment.objects.bulk_create(new, ignore_conflicts=True)
+    seen_record(SeenSegment, "segment_id", named, refresh=SEEN_REFRESH)
 
 
 def segments_known() -> list[KnownSegment]:
