@@ -24,7 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from harness import remove, setup_django
+from harness import p95, remove, setup_django
 
 ORDERS = ("-created_at", "created_at", "-updated_at", "updated_at", "source_id", "-source_id")
 
@@ -36,9 +36,7 @@ def timed(call, repeat: int) -> tuple[float, float]:
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return statistics.median(samples), p95
+    return statistics.median(samples), p95(samples)
 
 
 def iso(moment) -> str:

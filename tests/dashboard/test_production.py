@@ -136,12 +136,9 @@ def documented_production(source: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("source", ["README", ".env.example"])
-def test_check_deploy_with_the_documented_production_settings_is_clean(source):
-    settings = documented_production(source)
-    assert settings["DJANGO_DEBUG"] == "false"
-
-    result = subprocess.run(
+def check_deploy(settings: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy` (warnings fail) with exactly these settings."""
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={**_clean_environment(), "DJANGO_READ_DOT_ENV": "false", **settings},
@@ -149,6 +146,14 @@ def test_check_deploy_with_the_documented_production_settings_is_clean(source):
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize("source", ["README", ".env.example"])
+def test_check_deploy_with_the_documented_production_settings_is_clean(source):
+    settings = documented_production(source)
+    assert settings["DJANGO_DEBUG"] == "false"
+
+    result = check_deploy(settings)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -157,14 +162,7 @@ def test_check_deploy_with_the_documented_production_settings_is_clean(source):
 def test_check_deploy_without_hsts_names_the_missing_header():
     settings = {**production_settings(), "DJANGO_HSTS_SECONDS": "0"}
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env={**_clean_environment(), "DJANGO_READ_DOT_ENV": "false", **settings},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = check_deploy(settings)
 
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout
