@@ -1,5 +1,5 @@
-"""The authentication backend: Django's ModelBackend, with a user's permissions read in one
-query instead of two ORM queries.
+"""The authentication backend: Django's ModelBackend, with the signed-in user read by one plain
+SQL statement (dashboard/sql.py) and their permissions in one query instead of two ORM queries.
 
 Every view checks a permission on the server, so every request pays for reading them: Django
 builds two queries (the user's own permissions, then their groups') through the ORM, which
@@ -17,6 +17,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
+
+from dashboard.sql import select_one
 
 
 @cache
@@ -48,6 +50,11 @@ def _permissions_sql(database: str) -> str:
 
 
 class DashboardBackend(ModelBackend):
+    def get_user(self, user_id):
+        """The session's user, as ModelBackend reads it: None when gone or inactive."""
+        user = select_one(get_user_model(), pk=user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if (
             not user_obj.is_active

@@ -81,3 +81,33 @@ def test_a_page_reads_the_users_permissions_in_one_query(client_for):
 
     permission_reads = [q["sql"] for q in queries if "auth_permission" in q["sql"]]
     assert len(permission_reads) == 1
+
+
+def test_the_session_user_is_read_in_one_statement_as_model_backend_reads_it(user_for):
+    from django.utils import timezone
+
+    user = user_for("support")
+    user.last_login = timezone.now()
+    user.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = DashboardBackend().get_user(user.pk)
+
+    assert len(queries) == 1
+    expected = ModelBackend().get_user(user.pk)
+    fields = [field.attname for field in type(user)._meta.concrete_fields]
+    assert [getattr(loaded, name) for name in fields] == [
+        getattr(expected, name) for name in fields
+    ]
+    assert loaded.last_login.tzinfo is not None and loaded.is_active is True
+    assert not loaded._state.adding  # a saved row: `save()` updates it
+    assert loaded.get_session_auth_hash() == expected.get_session_auth_hash()
+
+
+def test_a_gone_or_inactive_session_user_is_nobody(user_for):
+    inactive = user_for("admin")
+    inactive.is_active = False
+    inactive.save()
+
+    assert DashboardBackend().get_user(inactive.pk) is None
+    assert DashboardBackend().get_user(inactive.pk + 1000) is None
