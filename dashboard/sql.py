@@ -1,11 +1,16 @@
-"""One model row read by a plain SQL statement, for the reads every request makes.
+"""Model rows read by plain SQL statements, for the reads that pages make on every view.
 
-Each request reads its session and its user before any page code runs. Through the ORM each
-read costs about 0.35 ms on these machines, nearly all of it building the query; the same
-statement sent as text costs under 0.05 ms (bench/pages.py, python -m timeit). `select_one`
-writes the statement once per model and set of conditions, from the model's own table and
-column names, and turns the row into a model instance with the same conversions the ORM
-applies (aware datetimes, booleans on SQLite), so callers get what `.get()` gives them.
+Each request reads its session and its user before any page code runs, and most pages read
+a row or two of the dashboard's own records (seen segments and campaigns, audit entries).
+Through the ORM each read costs 0.3 to 0.7 ms on these machines, nearly all of it building
+the query; the same statement sent as text costs under 0.05 ms (`python -m timeit`, and
+bench/pages.py). `select` writes a statement once per model, set of conditions and order,
+from the model's own table and column names, and turns the rows into model instances with
+the conversions the ORM applies (aware datetimes, booleans and JSON on SQLite), so callers
+get what the same `.filter()` gives them.
+
+It knows the lookups these reads use: `name=` (equal), `name__in=`, and `name__gt=`,
+`__gte=`, `__lt=`, `__lte=`. Anything else (joins, expressions, writes) is the ORM's.
 """
 
 from __future__ import annotations
@@ -17,28 +22,48 @@ from django.db import connections, models, router
 
 M = TypeVar("M", bound=models.Model)
 
-_OPERATORS = {"": "=", "gt": ">"}
+_OPERATORS = {"": "=", "in": "IN", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
 @cache
-def _statement(model: type[models.Model], database: str, lookups: tuple[str, ...]):
-    """The SELECT of every concrete column where each lookup holds (`name` is equality,
-    `name__gt` greater than), with the fields the parameters go through."""
+def _statement(
+    model: type[models.Model],
+    database: str,
+    lookups: tuple[tuple[str, int], ...],  # (lookup, how many values an `__in` has)
+    order_by: tuple[str, ...],
+    limit: int | None,
+):
+    """The SELECT of every concrete column, the fields each condition's values go through,
+    and the converters of the columns that have any."""
     connection = connections[database]
     quote = connection.ops.quote_name
     meta = model._meta
-    fields = meta.concrete_fields
+
+    def field_of(name: str):
+        return meta.pk if name == "pk" else meta.get_field(name)
+
     conditions, condition_fields = [], []
-    for lookup in lookups:
+    for lookup, count in lookups:
         name, _, operator = lookup.partition("__")
-        field = meta.pk if name == "pk" else meta.get_field(name)
-        conditions.append(f"{quote(field.column)} {_OPERATORS[operator]} %s")
+        field = field_of(name)
+        values = f"({', '.join(['%s'] * count)})" if operator == "in" else "%s"
+        conditions.append(f"{quote(field.column)} {_OPERATORS[operator]} {values}")
         condition_fields.append(field)
+    fields = meta.concrete_fields
     # Only names from the model's metadata go into the text; the values are parameters.
     sql = (
         f"SELECT {', '.join(quote(field.column) for field in fields)}"  # noqa: S608
-        f" FROM {quote(meta.db_table)} WHERE {' AND '.join(conditions)}"
+        f" FROM {quote(meta.db_table)}"
     )
+    if conditions:
+        sql += f" WHERE {' AND '.join(conditions)}"
+    if order_by:
+        sql += " ORDER BY " + ", ".join(
+            f"{quote(field_of(name.lstrip('-')).column)}{' DESC' if name[0] == '-' else ''}"
+            for name in order_by
+        )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(meta.db_table)
@@ -48,23 +73,52 @@ def _statement(model: type[models.Model], database: str, lookups: tuple[str, ...
     return sql, tuple(condition_fields), tuple(field.attname for field in fields), converters
 
 
-def select_one(model: type[M], **lookups: Any) -> M | None:
-    """The row of `model` that matches `lookups` (`pk=3`, `session_key=..., expire_date__gt=...`),
-    or None; several matching rows give the first the database returns."""
+def select(
+    model: type[M],
+    *,
+    order_by: tuple[str, ...] | None = None,
+    limit: int | None = None,
+    **lookups: Any,
+) -> list[M]:
+    """The rows of `model` that match every lookup (`customer_id="cust_1"`,
+    `created_at__gte=when`, `operation__in=("a", "b")`), in `order_by` (`"-created_at"`;
+    by default the model's `Meta.ordering`, as the ORM orders them)."""
+    if order_by is None:
+        order_by = tuple(model._meta.ordering)
     database = router.db_for_read(model)
     connection = connections[database]
-    sql, condition_fields, attnames, converters = _statement(model, database, tuple(lookups))
-    params = [
-        field.get_db_prep_value(value, connection)
-        for field, value in zip(condition_fields, lookups.values(), strict=True)
-    ]
+    shape, params = [], []
+    for lookup, value in lookups.items():
+        if lookup.endswith("__in"):
+            value = list(value)
+            if not value:  # `IN ()`: nothing can match, as the ORM answers
+                return []
+        shape.append((lookup, len(value) if lookup.endswith("__in") else 1))
+        params.append(value)
+    sql, condition_fields, attnames, converters = _statement(
+        model, database, tuple(shape), tuple(order_by), limit
+    )
+    values = []
+    for field, value, (_, count) in zip(condition_fields, params, shape, strict=True):
+        if count == 1 and not isinstance(value, list):
+            values.append(field.get_db_prep_value(value, connection))
+        else:
+            values.extend(field.get_db_prep_value(one, connection) for one in value)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for index, column, functions in converters:
-        for function in functions:
-            values[index] = function(values[index], column, connection)
-    return model.from_db(database, attnames, values)
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        row = list(row)
+        for index, column, functions in converters:
+            for function in functions:
+                row[index] = function(row[index], column, connection)
+        found.append(model.from_db(database, attnames, row))
+    return found
+
+
+def select_one(model: type[M], **lookups: Any) -> M | None:
+    """The row of `model` that matches `lookups` (`pk=3`), or None; of several matching rows,
+    the first the database returns."""
+    rows = select(model, limit=1, **lookups)
+    return rows[0] if rows else None

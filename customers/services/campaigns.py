@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from customers.models import SeenCampaign
 from customers.services.seen import seen_record
 from customers.voucherify.resources import Activity
+from dashboard.sql import select
 
 
 def campaigns_record(activities: Iterable[Activity]) -> None:
@@ -30,6 +31,4 @@ def campaign_names(campaign_ids: Iterable[str | None]) -> dict[str, str]:
     wanted = {i for i in campaign_ids if i}
     if not wanted:
         return {}
-    return dict(
-        SeenCampaign.objects.filter(campaign_id__in=wanted).values_list("campaign_id", "name")
-    )
+    return {seen.campaign_id: seen.name for seen in select(SeenCampaign, campaign_id__in=wanted)}

@@ -32,6 +32,7 @@ from customers.voucherify import NotFound, VoucherifyError, get_client
 from customers.voucherify.dates import parse_datetime
 from customers.voucherify.resources import Activity, Consent, Consents, Customer
 from dashboard import audit
+from dashboard.sql import select
 
 State = ConsentLedgerEntry.State
 Outcome = ConsentLedgerEntry.Outcome
@@ -301,7 +302,7 @@ def _read(
 
 
 def _ledger(customer_id: str) -> list[ConsentLedgerEntry]:
-    return list(ConsentLedgerEntry.objects.filter(customer_id=customer_id).order_by("recorded_at"))
+    return select(ConsentLedgerEntry, customer_id=customer_id, order_by=("recorded_at",))
 
 
 def customer_consents_get(*, customer_id: str, user) -> CustomerConsents | ConsentsUnavailable:

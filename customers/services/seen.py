@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from django.db import models
 from django.utils import timezone
 
+from dashboard.sql import select
+
 
 def seen_record(
     model: type[models.Model],
@@ -23,7 +25,7 @@ def seen_record(
     if not named:
         return
     now = timezone.now()
-    known = {getattr(s, id_field): s for s in model.objects.filter(**{f"{id_field}__in": named})}
+    known = {getattr(s, id_field): s for s in select(model, **{f"{id_field}__in": named})}
     changed = [
         seen
         for key, seen in known.items()
@@ -31,7 +33,8 @@ def seen_record(
     ]
     for seen in changed:
         seen.name, seen.seen_at = named[getattr(seen, id_field)], now
-    model.objects.bulk_update(changed, ["name", "seen_at"])
+    if changed:
+        model.objects.bulk_update(changed, ["name", "seen_at"])
     new = [model(**{id_field: i}, name=named[i], seen_at=now) for i in named.keys() - known]
-    # ignore_conflicts: another request recorded it meanwhile (same id, same name).
-    model.objects.bulk_create(new, ignore_conflicts=True)
+    if new:  # ignore_conflicts: another request recorded it meanwhile (same id, same name).
+        model.objects.bulk_create(new, ignore_conflicts=True)

@@ -11,6 +11,7 @@ from customers.models import SeenSegment
 from customers.services.seen import seen_record
 from customers.voucherify import NotFound, get_client
 from customers.voucherify.resources import SegmentRef
+from dashboard.sql import select
 
 SEGMENT_ID_PREFIX = "seg_"
 SEEN_REFRESH = datetime.timedelta(days=1)
@@ -35,7 +36,7 @@ def segments_known() -> list[KnownSegment]:
     """Every segment seen, by name (what a filter offers to pick from)."""
     return [
         KnownSegment(id=s.segment_id, name=s.name)
-        for s in SeenSegment.objects.order_by("name", "segment_id")
+        for s in select(SeenSegment, order_by=("name", "segment_id"))
     ]
 
 

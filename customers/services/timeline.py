@@ -23,6 +23,7 @@ from customers.voucherify import VoucherifyError, get_client
 from customers.voucherify.resources import BASE_FIELDS, Activity
 from dashboard.audit import flatten
 from dashboard.models import AuditEntry
+from dashboard.sql import select
 
 SNAPSHOT_TYPES = frozenset({"customer.created", "customer.updated"})
 AUDITED_WRITES = ("update_customer", "create_customer")
@@ -79,14 +80,13 @@ def _audit_entries(customer_id: str, activities: Sequence[Activity]) -> list[Aud
     stamps = [a.created_at for a in activities if a.type == "customer.updated" and a.created_at]
     if not stamps:
         return []
-    return list(
-        AuditEntry.objects.filter(
-            customer_id=customer_id,
-            operation__in=AUDITED_WRITES,
-            outcome=AuditEntry.Outcome.SUCCESS,
-            created_at__gte=min(stamps) - AUDIT_WINDOW,
-            created_at__lte=max(stamps) + AUDIT_WINDOW,
-        )
+    return select(
+        AuditEntry,
+        customer_id=customer_id,
+        operation__in=AUDITED_WRITES,
+        outcome=AuditEntry.Outcome.SUCCESS,
+        created_at__gte=min(stamps) - AUDIT_WINDOW,
+        created_at__lte=max(stamps) + AUDIT_WINDOW,
     )
 
 

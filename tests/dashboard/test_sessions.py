@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard.sessions import SessionStore
-from dashboard.sql import select_one
 
 pytestmark = pytest.mark.django_db
 
@@ -56,15 +55,3 @@ def test_signing_in_and_out_goes_through_the_store(client, user_for):
 
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get("/customers/new/").status_code == 302  # to the sign-in page
-
-
-def test_select_one_converts_values_as_the_orm_does():
-    key = stored({"who": "agent"})
-    by_orm = Session.objects.get(session_key=key)
-
-    by_sql = select_one(Session, session_key=key, expire_date__gt=timezone.now())
-
-    assert by_sql.expire_date == by_orm.expire_date and by_sql.expire_date.tzinfo is not None
-    assert by_sql.session_data == by_orm.session_data
-    assert select_one(Session, session_key=key, expire_date__gt=by_orm.expire_date) is None
-    assert select_one(Session, pk=key) == by_orm
