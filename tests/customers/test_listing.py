@@ -535,13 +535,14 @@ def sandbox_client(db, monkeypatch):
     get_client.cache_clear()
     client = get_client()
     sent: list[str] = []
-    send = client.session.request
+    adapter = client.session.get_adapter(client.base_url + "/")
+    send = adapter.send
 
-    def counting(method, url, **kwargs):
-        sent.append(f"{method} {url}")
-        return send(method, url, **kwargs)
+    def counting(request, **kwargs):
+        sent.append(f"{request.method} {request.url}")
+        return send(request, **kwargs)
 
-    monkeypatch.setattr(client.session, "request", counting)
+    monkeypatch.setattr(adapter, "send", counting)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     Customer.objects.using("sandbox").bulk_create(
         Customer(

@@ -141,6 +141,24 @@ def test_timeout_reaches_adapter_send(timeout, expected):
     assert [kwargs["timeout"] for _, kwargs in adapter.sent] == [expected, expected]
 
 
+def test_each_call_sends_the_session_headers_its_own_and_no_cookie():
+    adapter = RecordingAdapter()
+    client = VoucherifyClient(BASE_URL, APP_ID, APP_TOKEN, timeout=5, adapter=adapter)
+    client.session.cookies.set("AWSALB", "sticky")  # as a load balancer's Set-Cookie leaves it
+
+    client.list_customers(limit=1, email="a@example.com")
+    client._request("POST", "/v1/customers", data=b"x", headers={"Content-Type": "text/csv"})
+
+    (listed, kwargs), (posted, _) = adapter.sent
+    assert listed.method == "GET"
+    assert listed.url == f"{BASE_URL}/v1/customers?limit=1&email=a%40example.com"
+    assert listed.headers["X-App-Token"] == APP_TOKEN and "Cookie" not in listed.headers
+    assert posted.headers["Content-Type"] == "text/csv"
+    assert posted.headers["X-App-Id"] == APP_ID and posted.body == b"x"
+    assert kwargs["stream"] is False and kwargs["proxies"] == client.session.proxies
+    assert client.session.headers.get("Content-Type") is None  # the call's header stays its own
+
+
 def test_given_adapter_is_mounted_for_base_url():
     adapter = RecordingAdapter()
     client = VoucherifyClient("http://sandbox.local/", "id", "token", timeout=5, adapter=adapter)
