@@ -61,5 +61,6 @@ def test_date_filter_in_a_template_shows_the_local_time_as_djangos(settings, zon
 
 
 def test_the_dashboards_filter_is_the_one_templates_use():
-    assert Template("{{ v|date:'c' }}").engine.template_builtins[-1].filters["date"] is date
+    libraries = Template("{{ v|date:'c' }}").engine.template_builtins
+    assert [lib.filters["date"] for lib in libraries if "date" in lib.filters][-1] is date
     assert utc(VALUES[0]) == VALUES[0]
