@@ -28,7 +28,7 @@ CONTEXT = {
     "cid": "cust_1",
     "name": "customers:consents",
     "ids": ["cust_a", "cust_b", "cust_a"],
-    "odd": "a b?&<d>\"",
+    "odd": 'a b?&<d>"',
 }
 
 
