@@ -14,6 +14,8 @@ from functools import cache
 
 from django import template
 from django.template.defaultfilters import date as django_date
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -69,3 +71,14 @@ def time_element(value: datetime.datetime | None, zone, *, seconds: bool = False
     if seconds:
         shown += f":{at.second:02d}"
     return f'<time datetime="{at.isoformat()}">{shown}</time>'
+
+
+@register.filter(expects_localtime=True, is_safe=True)
+def time_tag(value, arg=""):
+    """`{{ v|time_tag }}`: `<time datetime="{{ v|date:'c' }}">{{ v|date:"Y-m-d H:i" }}</time>`,
+    in one filter (`{{ v|time_tag:"seconds" }}` adds `:s`); `{{ v|utc|time_tag }}` in UTC."""
+    seconds = arg == "seconds"
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return mark_safe(time_element(value, value.tzinfo, seconds=seconds))  # noqa: S308
+    shown = date(value, "Y-m-d H:i:s" if seconds else "Y-m-d H:i")
+    return format_html('<time datetime="{}">{}</time>', date(value, "c"), shown)

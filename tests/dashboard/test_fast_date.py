@@ -64,3 +64,35 @@ def test_the_dashboards_filter_is_the_one_templates_use():
     libraries = Template("{{ v|date:'c' }}").engine.template_builtins
     assert [lib.filters["date"] for lib in libraries if "date" in lib.filters][-1] is date
     assert utc(VALUES[0]) == VALUES[0]
+
+
+TIME_PAIRS = [
+    ("{{ v|time_tag }}", '<time datetime="{{ v|date:\'c\' }}">{{ v|date:"Y-m-d H:i" }}</time>'),
+    (
+        '{{ v|time_tag:"seconds" }}',
+        '<time datetime="{{ v|date:\'c\' }}">{{ v|date:"Y-m-d H:i:s" }}</time>',
+    ),
+    (
+        "{{ v|utc|time_tag }}",
+        '<time datetime="{{ v|utc|date:\'c\' }}">{{ v|utc|date:"Y-m-d H:i" }}</time>',
+    ),
+]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/St_Johns", "UTC"])
+@pytest.mark.parametrize(("ours", "theirs"), TIME_PAIRS)
+def test_time_tag_writes_the_time_element_the_two_date_filters_write(settings, zone, ours, theirs):
+    from django.utils import timezone
+
+    engine = Engine(
+        builtins=["dashboard.templatetags.fast_date"], libraries={"tz": "django.templatetags.tz"}
+    )
+    django = Engine(libraries={"tz": "django.templatetags.tz"})
+    with timezone.override(ZoneInfo(zone)):
+        for value in VALUES:
+            if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+                continue  # a time format of a date: Django raises, as it always did
+            context = {"v": value}
+            expected = Template("{% load tz %}" + theirs, engine=django).render(Context(context))
+            got = Template("{% load tz %}" + ours, engine=engine).render(Context(context))
+            assert got == expected, value
