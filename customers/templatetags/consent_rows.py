@@ -40,7 +40,7 @@ def _state_cells(status, refresh_months) -> str:
         )
     for entry in status.pending:
         out.append(
-            f"<div class=\"hint\" data-pending>Outcome unknown: "
+            f'<div class="hint" data-pending>Outcome unknown: '
             f"{_text(entry.get_new_state_display().lower())} asked "
             f"{_text(_hm(entry.recorded_at))} UTC.</div>"
         )
@@ -135,9 +135,7 @@ def _outcome(item) -> str:
     if item.outcome == "applied":
         return '<span class="badge ok">Applied</span>'
     if item.outcome == "failed":
-        request = (
-            f" (request <code>{_text(item.request_id)}</code>)" if item.request_id else ""
-        )
+        request = f" (request <code>{_text(item.request_id)}</code>)" if item.request_id else ""
         return (
             '<span class="badge danger">Failed</span>'
             f' <span class="hint">{_text(item.error)}{request}</span>'
