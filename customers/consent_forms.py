@@ -8,6 +8,7 @@ the form can be shown again with the user's input after any failure without call
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django import forms
@@ -90,8 +91,11 @@ class ShownConsents:
 
 
 CONSENT_CHOICES = [("", "No change"), (GRANT, "Grant"), (WITHDRAW, "Withdraw")]
-# One widget for every consent's select, so that each way it is written is kept (StaticSelect).
+# One widget for every consent's select, so that each way it is written is kept (StaticSelect),
+# and one field that each consent's is a copy of: a copy shares the choices (StaticChoiceField),
+# where a new ChoiceField normalizes them again, half of the form's setup for five consents.
 CONSENT_SELECT = StaticSelect(choices=CONSENT_CHOICES)
+CONSENT_FIELD = StaticChoiceField(choices=CONSENT_CHOICES, required=False, widget=CONSENT_SELECT)
 
 
 class ConsentChangeForm(forms.Form):
@@ -107,7 +111,7 @@ class ConsentChangeForm(forms.Form):
         help_text="Why the change is made, e.g. what the customer said.",
     )
     ticket = forms.CharField(label="Ticket reference", max_length=100, required=False)
-    action = forms.ChoiceField(
+    action = StaticChoiceField(
         choices=[(CHANGE, CHANGE), (UNSUBSCRIBE_ALL, UNSUBSCRIBE_ALL)], required=False
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -118,9 +122,8 @@ class ConsentChangeForm(forms.Form):
         if shown is not None and not self.is_bound:
             self.initial["shown"] = shown.dumps()
         for row in shown.rows if shown else ():
-            self.fields[FIELD_PREFIX + row.id] = forms.ChoiceField(
-                label=row.name, choices=CONSENT_CHOICES, required=False, widget=CONSENT_SELECT
-            )
+            field = self.fields[FIELD_PREFIX + row.id] = copy.deepcopy(CONSENT_FIELD)
+            field.label = row.name
 
     @classmethod
     def from_post(cls, data) -> ConsentChangeForm:

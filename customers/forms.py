@@ -438,10 +438,15 @@ class ActivityFilterForm(forms.Form):
 
     def query(self, **overrides) -> str:
         """The filters as a query string (for links), with `overrides` applied."""
-        params = {
-            name: value
-            for name in ("campaign_type", "type", "start_date", "end_date")
-            if (value := self.data.get(name))
-        }
-        params.update({k: v for k, v in overrides.items() if v})
-        return urlencode(params)
+        return activity_query(self.data, **overrides)
+
+
+ACTIVITY_FILTER_NAMES = ("campaign_type", "type", "start_date", "end_date")
+
+
+def activity_query(data, **overrides) -> str:
+    """The activity filters in `data` (a request's GET) as a query string, with `overrides`
+    applied: what the profile hands its timeline fragment, without building the form."""
+    params = {name: value for name in ACTIVITY_FILTER_NAMES if (value := data.get(name))}
+    params.update({k: v for k, v in overrides.items() if v})
+    return urlencode(params)

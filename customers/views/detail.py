@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
-from customers.forms import ActivityFilterForm
+from customers.forms import ActivityFilterForm, activity_query
 from customers.problems import render_api_problem
 from customers.services.privacy import erasure_of
 from customers.services.profile import customer_profile_get
@@ -45,7 +45,7 @@ def customer_detail(request: HttpRequest, customer_id: str) -> TemplateResponse:
             "referrals": profile.referrals,
             "list_url": _list_url_came_from(request),
             # The timeline's filters live in the profile's URL; the fragment is loaded with them.
-            "activity_query": ActivityFilterForm(request.GET).query(),
+            "activity_query": activity_query(request.GET),
         },
     )
 
