@@ -15,7 +15,7 @@ It knows the lookups these reads use: `name=` (equal), `name__in=`, and `name__g
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
@@ -25,7 +25,7 @@ M = TypeVar("M", bound=models.Model)
 _OPERATORS = {"": "=", "in": "IN", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
-@cache
+@lru_cache(maxsize=1024)  # one per shape; `__in` of each length is a shape
 def _statement(
     model: type[models.Model],
     database: str,
