@@ -288,7 +288,8 @@ class VoucherifyClient:
             method=method,
             url=self.base_url + path,
             headers={**self.session.headers, **headers} if headers else self.session.headers,
-            params=_query(params or {}),
+            # None, not {}: requests checks an empty dict against a typing.Protocol twice.
+            params=_query(params or {}) or None,
             json=json,
             data=data,
             hooks=self.session.hooks,
