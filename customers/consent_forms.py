@@ -22,6 +22,7 @@ CHANGE, UNSUBSCRIBE_ALL = "change", "unsubscribe_all"
 GRANT, WITHDRAW = "grant", "withdraw"
 FIELD_PREFIX = "consent_"
 State = ConsentLedgerEntry.State
+STATE_LABELS = dict(State.choices)  # `State.values` builds its list anew on every use
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ShownRow:
 
     @property
     def state_label(self) -> str:
-        return State(self.state).label if self.state in State.values else self.state
+        return STATE_LABELS.get(self.state, self.state)
 
 
 @dataclass(frozen=True)
