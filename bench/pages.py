@@ -16,10 +16,12 @@ client, and requests each page and fragment `--repeat` times, with DEBUG off as 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import tempfile
 from pathlib import Path
 
-from harness import api_meter, print_pages, remove, seeded, setup_django, signed_in
+from harness import api_meter, measure, print_pages, remove, seeded, setup_django, signed_in
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -62,6 +64,11 @@ def main() -> None:
     parser.add_argument(
         "--page", action="append", metavar="NAME", help="only this page (repeatable)"
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="answer `PAGE<TAB>N` lines on stdin with N own CPU times (JSON), for compare.py",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="pages-bench-"))
@@ -71,8 +78,21 @@ def main() -> None:
     pages = pages_of(sample_customer(args.customers))
     if args.page:
         pages = {name: pages[name] for name in args.page}
-    print_pages(browser, pages, api_meter(), args.repeat)
+    if args.serve:
+        serve(browser, pages, api_meter())
+    else:
+        print_pages(browser, pages, api_meter(), args.repeat)
     remove(workdir)
+
+
+def serve(browser, pages, meter) -> None:
+    """One JSON line of own CPU milliseconds per `PAGE<TAB>N` line read, until stdin ends."""
+    print("ready", flush=True)
+    for line in sys.stdin:
+        name, _, count = line.rstrip("\n").partition("\t")
+        url, headers = pages[name]
+        figures = measure(browser, url, headers, meter, int(count))
+        print(json.dumps(figures.own_cpus), flush=True)
 
 
 if __name__ == "__main__":

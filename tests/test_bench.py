@@ -7,6 +7,7 @@ the pages cannot leave `make bench` broken unnoticed.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -51,3 +52,21 @@ def test_privacy_benchmark_walks_an_erasure():
 
     assert re.search(r"execute \(POST\)\s+302\s+6\s", out), out
     assert re.search(r"certificate \(GET\)\s+200\s", out), out
+
+
+def test_pages_benchmark_serves_own_times_for_compare():
+    done = subprocess.run(  # noqa: S603 - our own script, with fixed arguments
+        [sys.executable, str(BENCH / "pages.py"), "--serve", "--customers", "30"],
+        input="profile\t3\nsegments fragment\t2\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=BENCH.parent,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    ready = lines.index("ready")
+    profile, segments = (json.loads(line) for line in lines[ready + 1 :])
+    assert len(profile) == 3 and len(segments) == 2
+    assert all(isinstance(ms, float) and ms > 0 for ms in profile + segments)
