@@ -167,3 +167,20 @@ def consent_history_rows(history) -> SafeString:
     `HISTORY_SHOWN` newest."""
     rows = [_history_row(item) for item in history[:HISTORY_SHOWN]]
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def consent_choices(form) -> SafeString:
+    """The change form's choices (consent_forms.ConsentChangeForm): a fieldset per group, and
+    in it a labelled select per consent with the state it has now."""
+    out = []
+    for group, fields in form.consent_fields():
+        out.append(f"<fieldset>\n<legend>{_text(group)}</legend>")
+        for row, field in fields:
+            out.append(
+                f'<div class="consent-choice">\n<label for="{_text(field.id_for_label)}">'
+                f"{_text(row.name)}</label>\n{field}\n"
+                f'<span class="hint">Now: {_text(row.state_label.lower())}</span>\n</div>'
+            )
+        out.append("</fieldset>")
+    return mark_safe("\n".join(out))  # noqa: S308 - every value is escaped, the selects by Django

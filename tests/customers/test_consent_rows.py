@@ -8,9 +8,14 @@ import re
 import pytest
 from django.template import Context, Template
 
+from customers.consent_forms import ConsentChangeForm, ShownConsents, ShownRow
 from customers.models.consents import ConsentLedgerEntry
 from customers.services.consents import ConsentStatus, Evidence, HistoryItem
-from customers.templatetags.consent_rows import consent_history_rows, consent_state_rows
+from customers.templatetags.consent_rows import (
+    consent_choices,
+    consent_history_rows,
+    consent_state_rows,
+)
 from customers.voucherify.resources import Consent
 
 # The rows as customer_consents.html wrote them before the tags (the markup's reference).
@@ -165,3 +170,43 @@ def test_consent_history_rows_match_the_template_rows(settings, zone):
 def test_only_the_fifty_newest_history_lines_are_rows():
     assert consent_history_rows([item()] * 60).count("<tr") == 50
     assert consent_state_rows([], 12) == consent_history_rows([]) == ""
+
+
+TEMPLATE_CHOICES = Template(
+    """      {% for group, fields in form.consent_fields %}
+      <fieldset>
+        <legend>{{ group }}</legend>
+        {% for row, field in fields %}
+        <div class="consent-choice">
+          <label for="{{ field.id_for_label }}">{{ row.name }}</label>
+          {{ field }}
+          <span class="hint">Now: {{ row.state_label|lower }}</span>
+        </div>
+        {% endfor %}
+      </fieldset>
+      {% endfor %}
+"""
+)
+SHOWN = ShownConsents(
+    "cust_1",
+    (
+        ShownRow("cons_1", ODD, ODD, ODD, "granted"),
+        ShownRow("cons_2", "Newsletter", "", ODD, "never_asked"),
+        ShownRow("cons_3", "SMS", "", "Other group", "some_future_state"),
+    ),
+    False,
+)
+
+
+@pytest.mark.parametrize("bound", [False, True], ids=["new form", "form with errors"])
+def test_consent_choices_match_the_template_fieldsets(bound):
+    data = {"shown": SHOWN.dumps(), "consent_cons_1": "bogus", "method": "phone"}
+    form = ConsentChangeForm(data if bound else None, shown=SHOWN)
+    if bound:
+        assert not form.is_valid()
+    expected = TEMPLATE_CHOICES.render(Context({"form": form}))
+
+    ours = consent_choices(form)
+
+    assert spaced(ours) == spaced(expected)
+    assert ours.count("<select") == 3 and ours.count("<fieldset>") == 2 and "<b>" not in ours
