@@ -87,23 +87,20 @@ def select(
         order_by = tuple(model._meta.ordering)
     database = router.db_for_read(model)
     connection = connections[database]
-    shape, params = [], []
-    for lookup, value in lookups.items():
-        if lookup.endswith("__in"):
-            value = list(value)
-            if not value:  # `IN ()`: nothing can match, as the ORM answers
-                return []
-        shape.append((lookup, len(value) if lookup.endswith("__in") else 1))
-        params.append(value)
+    groups = [  # each lookup's values: one, or an `__in`'s several
+        list(value) if lookup.endswith("__in") else [value] for lookup, value in lookups.items()
+    ]
+    if not all(groups):  # `IN ()`: nothing can match, as the ORM answers
+        return []
+    shape = tuple((lookup, len(group)) for lookup, group in zip(lookups, groups, strict=True))
     sql, condition_fields, attnames, converters = _statement(
-        model, database, tuple(shape), tuple(order_by), limit
+        model, database, shape, tuple(order_by), limit
     )
-    values = []
-    for field, value, (_, count) in zip(condition_fields, params, shape, strict=True):
-        if count == 1 and not isinstance(value, list):
-            values.append(field.get_db_prep_value(value, connection))
-        else:
-            values.extend(field.get_db_prep_value(one, connection) for one in value)
+    values = [
+        field.get_db_prep_value(value, connection)
+        for field, group in zip(condition_fields, groups, strict=True)
+        for value in group
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
