@@ -14,7 +14,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from dashboard.templatetags.fast_date import time_element
+from dashboard.templatetags.fast_date import minutes, time_element
 
 register = template.Library()
 
@@ -49,10 +49,7 @@ def _state_cells(status, refresh_months) -> str:
 
 def _hm(value: datetime.datetime | None) -> str:
     """`{{ value|utc|date:"Y-m-d H:i" }}`."""
-    if value is None:
-        return ""
-    at = value.astimezone(datetime.UTC)
-    return f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
+    return "" if value is None else minutes(value.astimezone(datetime.UTC))
 
 
 def _how_cell(status) -> str:

@@ -61,16 +61,19 @@ def date(value, arg=None):
     return "".join(write(value) if write else char for char, write in plan)
 
 
+def minutes(at: datetime.datetime, *, seconds: bool = False) -> str:
+    """`{{ at|date:"Y-m-d H:i" }}` (`"Y-m-d H:i:s"` with `seconds`) for Python-built markup."""
+    shown = f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
+    return f"{shown}:{at.second:02d}" if seconds else shown
+
+
 def time_element(value: datetime.datetime | None, zone, *, seconds: bool = False) -> str:
     """`<time datetime="{{ v|date:'c' }}">{{ v|date:"Y-m-d H:i" }}</time>` (with `:s` when
     `seconds`) for Python-built markup; `value` aware, shown in `zone`."""
     if value is None:
         return '<time datetime=""></time>'
     at = value.astimezone(zone)
-    shown = f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
-    if seconds:
-        shown += f":{at.second:02d}"
-    return f'<time datetime="{at.isoformat()}">{shown}</time>'
+    return f'<time datetime="{at.isoformat()}">{minutes(at, seconds=seconds)}</time>'
 
 
 @register.filter(expects_localtime=True, is_safe=True)
