@@ -70,3 +70,16 @@ def test_pages_benchmark_serves_own_times_for_compare():
     profile, segments = (json.loads(line) for line in lines[ready + 1 :])
     assert len(profile) == 3 and len(segments) == 2
     assert all(isinstance(ms, float) and ms > 0 for ms in profile + segments)
+
+
+def test_parts_benchmark_times_each_read_both_ways():
+    out = run("parts.py", "--repeat", "2", "--rounds", "1")
+
+    for part in (
+        "session load",
+        "signed-in user",
+        "audit entries near updates",
+        "seen campaigns",
+        "API call, client side",
+    ):
+        assert re.search(rf"^{re.escape(part)}\s+\d+\s+\d+\s+[\d.]+$", out, re.M), out
